@@ -1,0 +1,129 @@
+/**
+ * The token lifecycle (API.md › Client, Reliability rules): a token you supply is used as is and
+ * never swapped; otherwise the store's unexpired token, else an anonymous token acquired on first
+ * need. On 1001 the SDK acquires exactly one new token for every request in flight.
+ * @module
+ */
+import { redact } from './redact.js';
+import { hasUsableToken, type StoredCredentials, type TokenStore } from './token-store.js';
+import type { Logger } from './logger.js';
+
+/** An anonymous token as the auth resource returns it. */
+export interface AcquiredToken {
+  token: string;
+  userId: string;
+  expiresAt: string;
+}
+
+/** What the manager needs from its owner. */
+export interface TokenManagerOptions {
+  token?: string | undefined;
+  clientId?: string | undefined;
+  store: TokenStore;
+  logger: Logger;
+  /** Calls `POST /api/auth/anonymous-token` with this client id. */
+  acquire: (clientId: string) => Promise<AcquiredToken>;
+}
+
+/** Owns the bearer token: where it comes from, when it is renewed. */
+export class TokenManager {
+  readonly #options: TokenManagerOptions;
+  #token: string | undefined;
+  #userId: string | undefined;
+  #clientId: string | undefined;
+  #pending: Promise<string> | undefined;
+  #loaded: Promise<StoredCredentials | undefined> | undefined;
+
+  constructor(options: TokenManagerOptions) {
+    this.#options = options;
+    this.#token = options.token;
+    this.#clientId = options.clientId;
+  }
+
+  /** True when the user supplied the token (option or `NEMO_TOKEN`): it is never swapped. */
+  get userSupplied(): boolean {
+    return this.#options.token !== undefined;
+  }
+
+  /** The user id, once known (anonymous ids start with `anon_`). */
+  get userId(): string | undefined {
+    return this.#userId;
+  }
+
+  /** The token to send now: the current one, the store's, or a newly acquired anonymous one. */
+  async token(): Promise<string> {
+    if (this.#token) return this.#token;
+    const stored = await this.#load();
+    if (this.#token) return this.#token;
+    if (hasUsableToken(stored)) {
+      this.#token = stored.token;
+      this.#userId = stored.userId;
+      return stored.token;
+    }
+    return this.#acquireOnce();
+  }
+
+  /**
+   * Replaces `stale` after a 1001. Concurrent callers share one acquisition (single flight);
+   * callers that arrive after it finished get the new token without another request.
+   */
+  async refresh(stale: string | undefined): Promise<string> {
+    if (this.#token !== undefined && this.#token !== stale) return this.#token;
+    this.#token = undefined;
+    return this.#acquireOnce();
+  }
+
+  /** The client id: the option, `NEMO_CLIENT_ID`, the store's, or a new UUID saved to the store. */
+  async clientId(): Promise<string> {
+    if (this.#clientId) return this.#clientId;
+    const stored = await this.#load();
+    this.#clientId ??= stored?.clientId ?? crypto.randomUUID();
+    if (!stored?.clientId) await this.#save({ clientId: this.#clientId });
+    return this.#clientId;
+  }
+
+  /** Records the user id learnt from a response (sessions, anonymous tokens). */
+  noteUserId(userId: string | undefined): void {
+    if (userId) this.#userId = userId;
+  }
+
+  /** A log-safe description. */
+  toJSON(): Record<string, unknown> {
+    return { token: this.#token ? redact(this.#token) : undefined, userSupplied: this.userSupplied, clientId: this.#clientId };
+  }
+
+  #acquireOnce(): Promise<string> {
+    this.#pending ??= (async () => {
+      try {
+        const clientId = await this.clientId();
+        const acquired = await this.#options.acquire(clientId);
+        this.#token = acquired.token;
+        this.#userId = acquired.userId;
+        this.#options.logger.debug(`acquired anonymous token ${redact(acquired.token)} for ${acquired.userId}`);
+        await this.#save({ clientId, token: acquired.token, userId: acquired.userId, expiresAt: acquired.expiresAt });
+        return acquired.token;
+      } finally {
+        this.#pending = undefined;
+      }
+    })();
+    return this.#pending;
+  }
+
+  // A broken store must never break the client: report it and go on without it.
+  #load(): Promise<StoredCredentials | undefined> {
+    this.#loaded ??= this.#options.store.get().catch((error: unknown) => {
+      this.#options.logger.warn(`token store unreadable, ignoring it: ${(error as Error)?.message ?? error}`);
+      return undefined;
+    });
+    return this.#loaded;
+  }
+
+  async #save(credentials: StoredCredentials): Promise<void> {
+    try {
+      await this.#options.store.set(credentials);
+      this.#loaded = Promise.resolve(credentials);
+    } catch (error) {
+      this.#options.logger.warn(`token store not writable, keeping credentials in memory: ${(error as Error)?.message ?? error}`);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Maps a wire error to its class, in one place (STYLE.md › Errors): the envelope `code` first,
+ * then the HTTP status, then {@link APIError}.
+ * @module
+ */
+import {
+  APIError,
+  AuthenticationError,
+  ExportBlockedError,
+  FileTooLargeError,
+  InsufficientCreditsError,
+  MissingClientIdError,
+  PermissionDeniedError,
+  RateLimitError,
+  SessionNotFoundError,
+  UnsupportedFileTypeError,
+  type ErrorDetails,
+} from './errors.js';
+import { redactText } from './redact.js';
+import { defaultRateLimitWaitMs, rateLimitHeaders, retryAfterMs } from './retry.js';
+
+/** Accepted upload formats (PROTOCOL.md › Upload), by kind. */
+export const supportedFormats = {
+  video: ['mp4', 'mov', 'avi', 'webm', 'mkv'],
+  image: ['jpg', 'jpeg', 'png', 'gif', 'webp'],
+  audio: ['mp3', 'wav', 'm4a', 'aac'],
+} as const;
+
+/** Every accepted extension, flat. */
+export const supportedExtensions: readonly string[] = Object.values(supportedFormats).flat();
+
+/** The largest upload the backend accepts: 500 MB. */
+export const maxUploadBytes = 500 * 1024 * 1024;
+
+/** What the mapper needs to know about the call that failed. */
+export interface ErrorContext {
+  /** The client's web base, for registration links. */
+  webURL: string;
+  /** The current user id, when known (an `anon_` id gets the registration link). */
+  userId?: string | undefined;
+  sessionId?: string | undefined;
+  /** Request path, for messages. */
+  path?: string | undefined;
+}
+
+/** Reads the error code of an answer: envelope `code` ≠ 0, or `undefined` for success. */
+export function envelopeCode(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null || !('code' in body)) return undefined;
+  const code = Number((body as { code: unknown }).code);
+  return Number.isFinite(code) && code !== 0 ? code : undefined;
+}
+
+function serverMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.slice(0, 300) || undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  const m = b.message ?? b.msg ?? b.error ?? b.detail;
+  return typeof m === 'string' ? m : undefined;
+}
+
+type Build = (msg: string, code: number | undefined, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
+type Details = ErrorDetails & { body?: unknown };
+
+const bindUrlOf = (ctx: ErrorContext) =>
+  ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
+
+const byCode: Record<number, Build> = {
+  1001: (m, c, d) =>
+    new AuthenticationError(`Token invalid or expired (1001): ${m}. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.`, c, d),
+  1002: (m, c, d) =>
+    new SessionNotFoundError(`Session not found (1002): ${m}. Sessions expire after idle time: create a new one with sessions.create().`, c, d),
+  2001: (m, c, d, ctx) => {
+    const bindUrl = bindUrlOf(ctx);
+    const next = bindUrl ? `Register to get more: ${bindUrl}` : `Top up your credits at ${ctx.webURL}.`;
+    return new InsufficientCreditsError(`Out of credits (2001): ${m}. ${next}`, c, { ...d, bindUrl });
+  },
+  4001: (m, _c, d) =>
+    new UnsupportedFileTypeError(`Unsupported file type (4001): ${m}. Accepted: ${supportedExtensions.join(', ')}.`, supportedExtensions, d),
+  4002: (m, _c, d) =>
+    new FileTooLargeError(`File too large (4002): ${m}. The limit is 500 MB: compress or trim the file.`, maxUploadBytes, d),
+};
+
+const byStatus: Record<number, Build> = {
+  400: (m, c, d, ctx) =>
+    ctx.path?.includes('anonymous-token')
+      ? new MissingClientIdError(`X-Client-Id missing (400): ${m}. Pass a clientId (any UUID) to the client.`, c, d)
+      : new APIError(`Bad request (400): ${m}.`, c, d),
+  401: (m, c, d) => byCode[1001]!(m, c ?? 401, d, {} as ErrorContext, new Headers()),
+  402: (m, c, d, ctx) =>
+    new ExportBlockedError(
+      `Export blocked (402): ${m}. The free plan may not export, or attribution headers were missing. Register to unlock: ${bindUrlOf(ctx) ?? ctx.webURL}`,
+      c,
+      { ...d, bindUrl: bindUrlOf(ctx) },
+    ),
+  403: (m, c, d) => new PermissionDeniedError(`Permission denied (403): ${m}. The token lacks the scope for this call.`, c, { ...d, retryable: false } as Details),
+  404: (m, c, d) =>
+    /session not found/i.test(m) ? byCode[1002]!(m, c ?? 404, d, {} as ErrorContext, new Headers()) : new APIError(`Not found (404): ${m}.`, c, d),
+  429: (m, _c, d, _ctx, headers) => {
+    const waitMs = retryAfterMs(headers) ?? defaultRateLimitWaitMs;
+    return new RateLimitError(`Rate limited (429): ${m}. Retry in ${Math.ceil(waitMs / 1000)} s.`, waitMs, { ...d, rateLimit: rateLimitHeaders(headers) });
+  },
+};
+
+/**
+ * Builds the typed error for a failed answer. `body` is the parsed JSON (or text) of the
+ * response; the envelope code wins over the HTTP status.
+ */
+export function errorFromResponse(status: number, body: unknown, headers: Headers, ctx: ErrorContext): APIError {
+  const code = envelopeCode(body);
+  const message = redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`));
+  const details: Details = {
+    status,
+    requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
+    sessionId: ctx.sessionId,
+    body,
+  };
+  const build = (code !== undefined ? byCode[code] : undefined) ?? byStatus[status];
+  if (build) return build(message, code ?? status, details, ctx, headers);
+  return new APIError(`NemoVideo API error (${code ?? status}): ${message}.`, code ?? status, details);
+}

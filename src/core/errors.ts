@@ -1,0 +1,272 @@
+/**
+ * One error hierarchy for the whole SDK. Every error the SDK throws extends {@link NemoVideoError},
+ * except an abort, which rethrows the signal's reason untouched.
+ *
+ * Dual-package hazard: an app can load both the ESM and the CJS build (or two copies of the
+ * package), which gives two copies of every class. `instanceof` still works across them because
+ * each class checks a brand (`Symbol.for`) and the list of class names the error was built with,
+ * instead of prototype identity alone.
+ * @module
+ */
+import type { ChatResult } from './types.js';
+
+const kindsKey = Symbol.for('nemovideo.error.kinds');
+
+/** Details shared by every error; all optional. */
+export interface ErrorDetails {
+  /** HTTP status, when a response was received. */
+  status?: number | undefined;
+  /** The server's request id, when a response header carried one. */
+  requestId?: string | undefined;
+  /** The session the failed call was made in. */
+  sessionId?: string | undefined;
+  /** The original error, for debugging. */
+  cause?: unknown;
+}
+
+/** The base class of every error thrown by the SDK. */
+export class NemoVideoError extends Error {
+  /** The class name, stable under minification. */
+  static readonly kind: string = 'NemoVideoError';
+  /** API error code (`1001`, `2001`…), or the HTTP status when the body had none; `undefined` for client-side errors. */
+  readonly code: number | undefined;
+  /** HTTP status, when a response was received. */
+  readonly status: number | undefined;
+  /** The server's request id (`X-Request-Id`), when present. */
+  readonly requestId: string | undefined;
+  /** The session the failed call belonged to, so the caller can resume in it. */
+  readonly sessionId: string | undefined;
+  /** Whether repeating the same call later may succeed. */
+  readonly retryable: boolean = false;
+
+  constructor(message: string, code?: number, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.sessionId = details.sessionId;
+    const kinds: string[] = [];
+    for (let c = new.target as unknown as { kind?: string } | null; c && c.kind; c = Object.getPrototypeOf(c)) {
+      if (kinds[kinds.length - 1] !== c.kind) kinds.push(c.kind);
+    }
+    Object.defineProperty(this, kindsKey, { value: kinds });
+    Object.defineProperty(this, 'name', { value: kinds[0] ?? 'NemoVideoError', enumerable: false, writable: true, configurable: true });
+  }
+
+  /** Matches errors from any copy of the package (ESM or CJS build), not only this one. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as Record<symbol, unknown>)[kindsKey];
+    return Array.isArray(kinds) ? kinds.includes(this.kind) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  /** A plain object for logs: message and fields, never a token. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const [key, value] of Object.entries(this)) if (value !== undefined && key !== 'partial') out[key] = value;
+    return out;
+  }
+}
+
+/** Whether `value` is an error thrown by any copy of this SDK (works across realms and builds). */
+export function isNemoVideoError(value: unknown): value is NemoVideoError {
+  return value instanceof NemoVideoError;
+}
+
+/** The server answered with an error that has no more specific class. */
+export class APIError extends NemoVideoError {
+  static override readonly kind: string = 'APIError';
+  override readonly retryable: boolean;
+  /** The error body as received (JSON, or text). */
+  readonly body: unknown;
+  constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; retryable?: boolean } = {}) {
+    super(message, code, details);
+    this.body = details.body;
+    this.retryable = details.retryable ?? isRetryableStatus(details.status);
+  }
+}
+
+/** Whether an HTTP status means "the same call may succeed later". */
+export function isRetryableStatus(status: number | undefined): boolean {
+  return status === 408 || status === 429 || (status !== undefined && status >= 500);
+}
+
+/** 1001 or HTTP 401: the token is invalid or expired. A token you supplied is never swapped. */
+export class AuthenticationError extends APIError {
+  static override readonly kind: string = 'AuthenticationError';
+}
+
+/** 1002: the session does not exist or expired; create a new one. */
+export class SessionNotFoundError extends APIError {
+  static override readonly kind: string = 'SessionNotFoundError';
+}
+
+/** 2001: not enough credits. For an anonymous user, `bindUrl` is the registration link. */
+export class InsufficientCreditsError extends APIError {
+  static override readonly kind: string = 'InsufficientCreditsError';
+  /** Registration link (`<webURL>?bind=<userId>`) when the user is anonymous. */
+  readonly bindUrl: string | undefined;
+  constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; bindUrl?: string | undefined } = {}) {
+    super(message, code, { ...details, retryable: false });
+    this.bindUrl = details.bindUrl;
+  }
+}
+
+/** 4001, or rejected before sending: the file type is not accepted. */
+export class UnsupportedFileTypeError extends APIError {
+  static override readonly kind: string = 'UnsupportedFileTypeError';
+  /** Accepted extensions. */
+  readonly supportedFormats: readonly string[];
+  constructor(message: string, supportedFormats: readonly string[], details: ErrorDetails & { body?: unknown } = {}) {
+    super(message, 4001, { ...details, retryable: false });
+    this.supportedFormats = supportedFormats;
+  }
+}
+
+/** 4002, or rejected before sending: the file exceeds the upload limit. */
+export class FileTooLargeError extends APIError {
+  static override readonly kind: string = 'FileTooLargeError';
+  /** The limit, in bytes (500 MB). */
+  readonly maxBytes: number;
+  constructor(message: string, maxBytes: number, details: ErrorDetails & { body?: unknown } = {}) {
+    super(message, 4002, { ...details, retryable: false });
+    this.maxBytes = maxBytes;
+  }
+}
+
+/** HTTP 400 on the anonymous-token call: the `X-Client-Id` header was missing. */
+export class MissingClientIdError extends APIError {
+  static override readonly kind: string = 'MissingClientIdError';
+}
+
+/** HTTP 402: the plan may not export (register to unlock), or attribution headers were missing. */
+export class ExportBlockedError extends APIError {
+  static override readonly kind: string = 'ExportBlockedError';
+  /** Registration link, when known. */
+  readonly bindUrl: string | undefined;
+  constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; bindUrl?: string | undefined } = {}) {
+    super(message, code, { ...details, retryable: false });
+    this.bindUrl = details.bindUrl;
+  }
+}
+
+/** HTTP 403: the token lacks a scope. Not retryable with the same token. */
+export class PermissionDeniedError extends APIError {
+  static override readonly kind: string = 'PermissionDeniedError';
+}
+
+/** HTTP 429 after the one retry: wait `retryAfterMs` before trying again. */
+export class RateLimitError extends APIError {
+  static override readonly kind: string = 'RateLimitError';
+  /** How long the server asked to wait. */
+  readonly retryAfterMs: number;
+  /** The rate-limit headers of the response (`retry-after`, `x-ratelimit-*`, `ratelimit-*`). */
+  readonly rateLimit: Readonly<Record<string, string>>;
+  constructor(message: string, retryAfterMs: number, details: ErrorDetails & { body?: unknown; rateLimit?: Record<string, string> } = {}) {
+    super(message, 429, { ...details, retryable: true });
+    this.retryAfterMs = retryAfterMs;
+    this.rateLimit = details.rateLimit ?? {};
+  }
+}
+
+/** The server could not be reached, or the connection failed before a response. */
+export class APIConnectionError extends NemoVideoError {
+  static override readonly kind: string = 'APIConnectionError';
+  override readonly retryable = true;
+  constructor(message = 'Could not reach the NemoVideo API. Check the network and `baseURL`.', details: ErrorDetails = {}) {
+    super(message, undefined, details);
+  }
+}
+
+/** A request (headers and body) took longer than its `timeout`. */
+export class TimeoutError extends APIConnectionError {
+  static override readonly kind: string = 'TimeoutError';
+}
+
+/** A chat stream went quiet (only heartbeats, or no byte at all) or ran past `timeoutMs`. Never re-send: recover through state. */
+export class StreamTimeoutError extends NemoVideoError {
+  static override readonly kind: string = 'StreamTimeoutError';
+  /** What the stream delivered before it stopped. */
+  readonly partial: ChatResult;
+  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.partial = partial;
+  }
+}
+
+/** A chat stream was cut before it ended. The message was not re-sent: recover through state (`chat.recover`). */
+export class StreamInterruptedError extends NemoVideoError {
+  static override readonly kind: string = 'StreamInterruptedError';
+  /** What the stream delivered before it was cut. */
+  readonly partial: ChatResult;
+  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.partial = partial;
+  }
+}
+
+/** The agent failed inside the stream (a bare `{"error": …}` frame, or ADK's 404 for a missing session). */
+export class AgentError extends NemoVideoError {
+  static override readonly kind: string = 'AgentError';
+  /** What the stream delivered before the failure. */
+  readonly partial: ChatResult;
+  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.partial = partial;
+  }
+}
+
+/** A render job ended `failed` (after the one retry with a new id in `render.export`). */
+export class RenderFailedError extends NemoVideoError {
+  static override readonly kind: string = 'RenderFailedError';
+  /** The id of the last render submitted. */
+  readonly renderId: string;
+  constructor(message: string, renderId: string, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.renderId = renderId;
+  }
+}
+
+/** A render job was still running after `maxPolls`. It may still finish: `render.wait(renderId)` resumes it. */
+export class RenderTimeoutError extends NemoVideoError {
+  static override readonly kind: string = 'RenderTimeoutError';
+  override readonly retryable = true;
+  /** The job to resume with `render.wait`. */
+  readonly renderId: string;
+  constructor(message: string, renderId: string, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.renderId = renderId;
+  }
+}
+
+/** The session's draft has no segment yet, so there is nothing to render. */
+export class NothingToExportError extends NemoVideoError {
+  static override readonly kind: string = 'NothingToExportError';
+}
+
+/** A response did not have the expected shape. `path` names the bad field. */
+export class ResponseValidationError extends NemoVideoError {
+  static override readonly kind: string = 'ResponseValidationError';
+  /** The path of the first bad field, e.g. `data.session_id`. */
+  readonly path: string;
+  constructor(message: string, path: string, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+    this.path = path;
+  }
+}
+
+/** The input is not a draft at all (not an object). Merely unusual drafts decode without errors. */
+export class DraftDecodeError extends NemoVideoError {
+  static override readonly kind: string = 'DraftDecodeError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+  }
+}
+
+/** An argument was invalid; thrown before any request is sent. */
+export class InvalidArgumentError extends NemoVideoError {
+  static override readonly kind: string = 'InvalidArgumentError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, undefined, details);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Secret redaction: what the SDK may show of a token is its prefix and last four characters.
+ * @module
+ */
+
+const tokenPattern = /\b(nmv_[a-z]+_|clm_|Bearer\s+)([A-Za-z0-9._~+/=-]{5,})/g;
+
+/** Shows a token as its prefix and last four characters (`nmv_usr_…3f9a`), never in full. */
+export function redact(token: string | undefined): string {
+  if (!token) return '';
+  const prefix = /^(nmv_[a-z]+_|clm_)/.exec(token)?.[0] ?? '';
+  const rest = token.slice(prefix.length);
+  return rest.length <= 4 ? `${prefix}…` : `${prefix}…${rest.slice(-4)}`;
+}
+
+/** Redacts every token-looking substring of a text (messages, logged bodies). */
+export function redactText(text: string): string {
+  return text.replace(tokenPattern, (_, prefix: string, secret: string) =>
+    /^Bearer/.test(prefix) ? `Bearer ${redact(secret)}` : redact(prefix + secret),
+  );
+}

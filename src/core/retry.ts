@@ -1,0 +1,46 @@
+/**
+ * Retry policy as pure functions (API.md › Reliability rules); the transport applies them
+ * through ky's retry options and hooks.
+ * @module
+ */
+
+/** Default wait after a 429 without `Retry-After` (PROTOCOL.md › Error codes). */
+export const defaultRateLimitWaitMs = 30_000;
+
+/** Base of the exponential backoff, in ms: 0.5 s, 1 s, 2 s… each with full jitter. */
+export const backoffBaseMs = 500;
+
+/** Upper bound of one backoff wait. */
+export const backoffLimitMs = 8_000;
+
+/** Exponential backoff before retry number `attempt` (1-based), before jitter. */
+export function backoffDelay(attempt: number): number {
+  return Math.min(backoffLimitMs, backoffBaseMs * 2 ** (attempt - 1));
+}
+
+/** Whether a status is worth retrying for an idempotent call: 408 and 5xx. */
+export function isRetryableHttpStatus(status: number): boolean {
+  return status === 408 || (status >= 500 && status <= 599);
+}
+
+/**
+ * How long a 429 asks to wait: `Retry-After` in seconds or as an HTTP date, else
+ * `X-RateLimit-Retry-After`/`RateLimit-Reset` seconds; `undefined` when no header says.
+ */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const value = headers.get('retry-after') ?? headers.get('x-ratelimit-retry-after') ?? headers.get('ratelimit-reset');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The rate-limit headers of a response, for `RateLimitError.rateLimit`. */
+export function rateLimitHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if (key === 'retry-after' || key.startsWith('x-ratelimit') || key.startsWith('ratelimit')) out[key] = value;
+  });
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * Where the SDK keeps the client id and the token it acquired.
+ * @module
+ */
+import { redact } from './redact.js';
+
+/** What a {@link TokenStore} keeps. `expiresAt` is an ISO-8601 date. */
+export interface StoredCredentials {
+  clientId: string;
+  token?: string | undefined;
+  userId?: string | undefined;
+  expiresAt?: string | undefined;
+}
+
+/** Persists credentials between runs. `get` must not throw for a missing or unreadable store: answer `undefined`. */
+export interface TokenStore {
+  get(): Promise<StoredCredentials | undefined>;
+  set(credentials: StoredCredentials): Promise<void>;
+  clear(): Promise<void>;
+}
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/** Keeps credentials in memory for the life of the process: the default store. */
+export class MemoryTokenStore implements TokenStore {
+  #credentials: StoredCredentials | undefined;
+
+  constructor(initial?: StoredCredentials) {
+    this.#credentials = initial ? { ...initial } : undefined;
+  }
+
+  /** Returns a copy of the credentials, if any. */
+  async get(): Promise<StoredCredentials | undefined> {
+    return this.#credentials ? { ...this.#credentials } : undefined;
+  }
+
+  /** Replaces the credentials. */
+  async set(credentials: StoredCredentials): Promise<void> {
+    this.#credentials = { ...credentials };
+  }
+
+  /** Forgets the credentials. */
+  async clear(): Promise<void> {
+    this.#credentials = undefined;
+  }
+
+  /** A log-safe view: the token redacted. */
+  toJSON(): Record<string, unknown> {
+    return redactCredentials(this.#credentials);
+  }
+
+  [inspectSymbol](): string {
+    return `MemoryTokenStore ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/** A copy of credentials with the token redacted, for `toJSON`/`inspect`. */
+export function redactCredentials(c: StoredCredentials | undefined): Record<string, unknown> {
+  return c ? { ...c, token: c.token === undefined ? undefined : redact(c.token) } : {};
+}
+
+/** Whether stored credentials hold a token that is still valid at `now`. */
+export function hasUsableToken(c: StoredCredentials | undefined, now = Date.now()): c is StoredCredentials & { token: string } {
+  if (!c?.token) return false;
+  if (!c.expiresAt) return true;
+  const expires = Date.parse(c.expiresAt);
+  return Number.isNaN(expires) || expires > now + 60_000;
+}

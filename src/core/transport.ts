@@ -1,0 +1,274 @@
+/**
+ * The one transport core: a single ky instance per client whose hooks add auth and attribution,
+ * unwrap the `{code, data}` envelope, apply the retry rules and map every failure to a typed
+ * error. Resources call {@link Transport.request} (JSON) or {@link Transport.stream} (SSE, files).
+ * @module
+ */
+import ky, { HTTPError, isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import { envelopeCode, errorFromResponse } from './error-map.js';
+import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
+import type { TokenManager } from './auth.js';
+import type { Logger } from './logger.js';
+import { backoffDelay, backoffLimitMs, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
+import type { RequestOptions } from './types.js';
+
+/** Attribution sent on every request (PROTOCOL.md › Headers). */
+export interface Attribution {
+  /** `X-Skill-Source`: the integration's name. */
+  source: string;
+  /** `X-Skill-Version`: the integration's version. */
+  version: string;
+  /** `X-Skill-Platform`: `clawhub`, `cursor` or `unknown`. */
+  platform: string;
+}
+
+/** Wire header names, in one place. */
+export const wireHeaders = {
+  authorization: 'authorization',
+  clientId: 'x-client-id',
+  source: 'x-skill-source',
+  version: 'x-skill-version',
+  platform: 'x-skill-platform',
+} as const;
+
+/** What the transport is built from; resolved by the client. */
+export interface TransportOptions {
+  baseURL: string;
+  webURL: string;
+  timeout: number;
+  maxRetries: number;
+  fetch: typeof globalThis.fetch | undefined;
+  attribution: Attribution;
+  logger: Logger;
+  tokens: TokenManager;
+}
+
+/** One call's shape. JSON calls are `GET` unless they carry a body. */
+export interface CallOptions extends RequestOptions {
+  method?: 'GET' | 'POST';
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  /** Safe to repeat on 408/5xx/network errors. Default: true for GET, false otherwise. */
+  idempotent?: boolean;
+  /** Send the bearer token. Default true. */
+  auth?: boolean;
+  /** Never retry, not even on 429 or 1001 (streamed uploads cannot be replayed). */
+  noRetry?: boolean;
+  /** The session the call belongs to, copied onto errors. */
+  sessionId?: string | undefined;
+  redirect?: RequestRedirect;
+}
+
+// Per-call state shared by the hooks through ky's `context`.
+interface CallState {
+  path: string;
+  method: string;
+  options: CallOptions;
+  stream: boolean;
+  timeoutMs: number;
+  token?: string | undefined;
+  started: number;
+  rateLimited: boolean;
+  refreshed: boolean;
+  retries: number;
+  body?: unknown;
+}
+
+const contextKey = 'nemovideoCall';
+const stateOf = (options: { context: Record<string, unknown> }) => options.context[contextKey] as CallState;
+
+/** The HTTP core shared by all resources of one client. */
+export class Transport {
+  readonly options: TransportOptions;
+  readonly #ky: KyInstance;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+    const userFetch = options.fetch;
+    this.#ky = ky.create({
+      baseUrl: options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`,
+      // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
+      // (FACTS.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
+      fetch: (input, init) => (userFetch ?? globalThis.fetch)(input, init),
+      headers: {
+        [wireHeaders.source]: options.attribution.source,
+        [wireHeaders.version]: options.attribution.version,
+        [wireHeaders.platform]: options.attribution.platform,
+      },
+      throwHttpErrors: true,
+      hooks: {
+        beforeRequest: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
+        beforeRetry: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
+        afterResponse: [({ request, response, options: o }) => this.#afterResponse(request, response, stateOf(o))],
+        beforeError: [({ error, options: o }) => this.#toTypedError(error, stateOf(o))],
+      },
+    });
+  }
+
+  /** Sends a JSON call and returns the unwrapped `data` (or the top-level answer when there is no envelope). */
+  async request(path: string, options: CallOptions = {}): Promise<unknown> {
+    const state = this.#state(path, options, false);
+    const response = await this.#send(state);
+    void response.body?.cancel().catch(() => {});
+    const body = state.body;
+    if (typeof body !== 'object' || body === null) {
+      throw new ResponseValidationError(`Expected a JSON object from ${state.method} ${path}, got ${body === undefined ? 'an empty body' : typeof body}.`, '', {
+        status: response.status,
+        sessionId: options.sessionId,
+      });
+    }
+    return 'code' in body && 'data' in body ? (body as { data: unknown }).data : body;
+  }
+
+  /**
+   * Sends a call whose successful body is a stream (SSE, a file) and returns the response with
+   * its body unread. Error answers are mapped as for {@link request}. No timeout applies after
+   * the headers: the caller watches the stream.
+   */
+  async stream(path: string, options: CallOptions = {}): Promise<Response> {
+    return this.#send(this.#state(path, options, true));
+  }
+
+  #state(path: string, options: CallOptions, stream: boolean): CallState {
+    const method = options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET');
+    return {
+      path,
+      method,
+      options,
+      stream,
+      timeoutMs: options.timeout ?? this.options.timeout,
+      started: 0,
+      rateLimited: false,
+      refreshed: false,
+      retries: 0,
+    };
+  }
+
+  async #send(state: CallState): Promise<Response> {
+    const { options } = state;
+    options.signal?.throwIfAborted();
+    const idempotent = options.idempotent ?? state.method === 'GET';
+    const maxRetries = this.options.maxRetries;
+    try {
+      return await this.#ky(state.path.replace(/^\//, ''), {
+        method: state.method,
+        json: options.json,
+        body: options.body,
+        headers: options.headers,
+        signal: options.signal,
+        redirect: options.redirect,
+        timeout: state.stream && !state.timeoutMs ? false : state.timeoutMs,
+        context: { [contextKey]: state },
+        retry: {
+          // Room for the normal retries plus one 429 wait and one token refresh (forced by hooks).
+          limit: options.noRetry ? 0 : maxRetries + 2,
+          methods: ['get', 'post', 'put', 'patch', 'delete', 'head'],
+          statusCodes: [],
+          delay: backoffDelay,
+          jitter: true,
+          backoffLimit: backoffLimitMs,
+          shouldRetry: ({ error }) => {
+            if (!idempotent || options.noRetry || state.retries >= maxRetries) return false;
+            const retry = isNetworkError(error) || (isHTTPError(error) && isRetryableHttpStatus(error.response.status));
+            if (retry) state.retries++;
+            return retry;
+          },
+        },
+      });
+    } catch (error) {
+      // An abort is the caller's: rethrow its reason untouched (STYLE.md › Errors).
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw error;
+    }
+  }
+
+  async #authorize(request: Request, state: CallState): Promise<void> {
+    state.started = Date.now();
+    if (state.options.auth === false) return;
+    state.token = await this.options.tokens.token();
+    request.headers.set(wireHeaders.authorization, `Bearer ${state.token}`);
+  }
+
+  async #afterResponse(request: Request, response: Response, state: CallState): Promise<Response | ReturnType<typeof ky.retry> | void> {
+    const { logger, tokens } = this.options;
+    logger.debug(`${state.method} ${state.path} ${response.status} ${Date.now() - state.started}ms`);
+    const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+    if (response.ok && state.stream && (isEventStream || !isJson(response))) return;
+    const authFailed = response.status === 401;
+    if (!response.ok && !authFailed && response.status !== 429) return; // ky raises HTTPError; retry policy and mapping follow.
+    if (response.status === 429) {
+      if (state.rateLimited || state.options.noRetry) return;
+      state.rateLimited = true;
+      const delay = retryAfterMs(response.headers) ?? defaultRateLimitWaitMs;
+      logger.info(`${state.method} ${state.path} rate limited; retrying once in ${delay} ms`);
+      return ky.retry({ delay, code: 'RATE_LIMITED' });
+    }
+    state.body = await readBody(response, state, request);
+    if (!authFailed && envelopeCode(state.body) === undefined) return;
+    const expired = authFailed || envelopeCode(state.body) === 1001;
+    if (expired && state.options.auth !== false && !tokens.userSupplied && !state.refreshed && !state.options.noRetry) {
+      state.refreshed = true;
+      logger.info(`token expired (1001); acquiring a new anonymous token and replaying ${state.method} ${state.path} once`);
+      await tokens.refresh(state.token);
+      return ky.retry({ delay: 0, code: 'TOKEN_REFRESHED' });
+    }
+    if (expired && authFailed && !response.ok) return; // mapped from the HTTPError with its body
+    throw this.#mapResponse(response.status, state.body, response.headers, state);
+  }
+
+  #mapResponse(status: number, body: unknown, headers: Headers, state: CallState) {
+    const { webURL, tokens } = this.options;
+    return errorFromResponse(status, body, headers, { webURL, userId: tokens.userId, sessionId: state.options.sessionId, path: state.path });
+  }
+
+  #toTypedError(error: Error, state: CallState): Error {
+    if (error instanceof NemoVideoError) return error;
+    const sessionId = state.options.sessionId;
+    if (error instanceof HTTPError || isHTTPError(error)) {
+      const { response } = error;
+      const body = error.data ?? state.body;
+      return this.#mapResponse(response.status, body, response.headers, state);
+    }
+    if (isTimeoutError(error)) {
+      return new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms. Raise \`timeout\` or check the network.`, { sessionId });
+    }
+    const cause = isNetworkError(error) ? error.cause : error;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return new APIConnectionError(`Could not reach ${this.options.baseURL} (${state.method} ${state.path})${detail}. Check the network and \`baseURL\`.`, {
+      sessionId,
+      cause,
+    });
+  }
+}
+
+function isJson(response: Response): boolean {
+  return /[/+]json\b/i.test(response.headers.get('content-type') ?? '');
+}
+
+// Reads a (cloned) body within what is left of the call's timeout, so a server that trickles its
+// body past the deadline fails with TimeoutError instead of hanging.
+async function readBody(response: Response, state: CallState, request: Request): Promise<unknown> {
+  const left = state.timeoutMs - (Date.now() - state.started);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void response.body?.cancel().catch(() => {});
+      reject(new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms while reading the answer.`, { sessionId: state.options.sessionId }));
+    }, Math.max(0, left));
+  });
+  try {
+    const text = await Promise.race([response.text(), deadline]);
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text; // not JSON: the caller reports it (validation error or API error with the text)
+    }
+  } catch (error) {
+    if (request.signal.aborted && !(error instanceof TimeoutError)) throw request.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

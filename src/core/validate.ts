@@ -1,0 +1,23 @@
+/**
+ * Response validation: a schema failure becomes a {@link ResponseValidationError} that names the
+ * bad path; what passes is returned as received (unknown fields kept).
+ * @module
+ */
+import type { ZodMiniType } from 'zod/mini';
+import { ResponseValidationError } from './errors.js';
+
+/** Validates `value` against `schema`; `where` names the call for the message (e.g. `GET /api/credits/balance/simple`). */
+export function validate<T>(schema: ZodMiniType<T>, value: unknown, where: string, sessionId?: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return value as T;
+  const issue = result.error.issues[0];
+  const path = ['data', ...(issue?.path ?? [])].map(String).join('.');
+  throw new ResponseValidationError(`Unexpected answer from ${where}: ${path}: ${issue?.message ?? 'invalid'}.`, path, { sessionId });
+}
+
+/** A number from a numeric field that may arrive as a string; `undefined` when absent or not a number. */
+export function toNumber(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,78 @@
+/**
+ * Anonymous tokens and claim links (PROTOCOL.md › Anonymous token, Claim token).
+ * @module
+ */
+import { requireId } from '../core/args.js';
+import { wireHeaders, type Transport } from '../core/transport.js';
+import type { RequestOptions } from '../core/types.js';
+import { validate, toNumber } from '../core/validate.js';
+import { anonymousTokenSchema, claimTokenSchema } from '../decoders/schemas.js';
+import { Resource } from './resource.js';
+
+/** A new anonymous token. Anonymous tokens live 7 days and carry the read, write and upload scopes. */
+export interface AnonymousToken {
+  token: string;
+  userId: string;
+  /** ISO-8601 expiry. */
+  expiresAt: string | undefined;
+  credits: number | undefined;
+  raw: unknown;
+}
+
+/** A claim token: lets a browser open the project without exposing the bearer token. */
+export interface ClaimToken {
+  claimToken: string;
+  /** Seconds until it expires. */
+  expiresIn: number | undefined;
+  raw: unknown;
+}
+
+/** Which project a claim link opens. */
+export interface ClaimParams {
+  taskId: string;
+  sessionId: string;
+}
+
+/** Tokens: anonymous tokens for new users, claim tokens for browser links. */
+export class Auth extends Resource {
+  readonly #webURL: () => string;
+  readonly #clientId: () => Promise<string>;
+
+  /** @internal */
+  constructor(transport: Transport, clientId: () => Promise<string>) {
+    super(transport);
+    this.#webURL = () => transport.options.webURL;
+    this.#clientId = clientId;
+  }
+
+  /** Gets a new anonymous token for a client id (default: the client's). Sends `X-Client-Id`; no bearer token. */
+  async anonymousToken(params: { clientId?: string } = {}, options?: RequestOptions): Promise<AnonymousToken> {
+    const clientId = params.clientId === undefined ? await this.#clientId() : requireId(params.clientId, 'clientId');
+    const path = '/api/auth/anonymous-token';
+    const raw = await this.transport.request(path, {
+      ...options,
+      method: 'POST',
+      auth: false,
+      idempotent: false,
+      headers: { [wireHeaders.clientId]: clientId },
+    });
+    const data = validate(anonymousTokenSchema, raw, `POST ${path}`);
+    return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
+  }
+
+  /** Gets a claim token for a project, for links a browser can open. */
+  async claimToken(params: ClaimParams, options?: RequestOptions): Promise<ClaimToken> {
+    const taskId = requireId(params?.taskId, 'taskId');
+    const sessionId = requireId(params?.sessionId, 'sessionId');
+    const path = '/api/auth/claim-token';
+    const raw = await this.transport.request(path, { ...options, json: { task_id: taskId, session_id: sessionId }, idempotent: true, sessionId });
+    const data = validate(claimTokenSchema, raw, `POST ${path}`, sessionId);
+    return { claimToken: data.claim_token, expiresIn: toNumber(data.expires_in), raw };
+  }
+
+  /** Builds the browser link `<webURL>/workspace/claim?ct=<claim token>` (never the bearer token). */
+  async claimUrl(params: ClaimParams, options?: RequestOptions): Promise<string> {
+    const { claimToken } = await this.claimToken(params, options);
+    return `${this.#webURL().replace(/\/$/, '')}/workspace/claim?ct=${encodeURIComponent(claimToken)}`;
+  }
+}

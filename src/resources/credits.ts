@@ -1,0 +1,29 @@
+/**
+ * The credit balance (PROTOCOL.md › Credits).
+ * @module
+ */
+import type { RequestOptions } from '../core/types.js';
+import { toNumber, validate } from '../core/validate.js';
+import { creditsSchema } from '../decoders/schemas.js';
+import { Resource } from './resource.js';
+
+/** The balance: `frozen` is reserved by operations in progress. */
+export interface CreditBalance {
+  available: number;
+  frozen: number;
+  total: number;
+  raw: unknown;
+}
+
+/** Reads credits. */
+export class Credits extends Resource {
+  /** Reads the balance. Retried on network errors, 408 and 5xx. */
+  async balance(options?: RequestOptions): Promise<CreditBalance> {
+    const path = '/api/credits/balance/simple';
+    const raw = await this.transport.request(path, options);
+    const data = validate(creditsSchema, raw, `GET ${path}`);
+    const available = toNumber(data.available) ?? 0;
+    const frozen = toNumber(data.frozen) ?? 0;
+    return { available, frozen, total: toNumber(data.total) ?? available + frozen, raw };
+  }
+}
