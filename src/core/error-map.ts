@@ -16,7 +16,7 @@ import {
   UnsupportedFileTypeError,
   type ErrorDetails,
 } from './errors.js';
-import { redactText } from './redact.js';
+import { redactDeep, redactText } from './redact.js';
 import { defaultRateLimitWaitMs, rateLimitHeaders, retryAfterMs } from './retry.js';
 
 /** Accepted upload formats (PROTOCOL.md › Upload), by kind. */
@@ -112,7 +112,7 @@ export function errorFromResponse(status: number, body: unknown, headers: Header
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
     sessionId: ctx.sessionId,
-    body,
+    body: redactDeep(body),
   };
   const build = (code !== undefined ? byCode[code] : undefined) ?? byStatus[status];
   if (build) return build(message, code ?? status, details, ctx, headers);

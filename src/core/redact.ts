@@ -19,3 +19,13 @@ export function redactText(text: string): string {
     /^Bearer/.test(prefix) ? `Bearer ${redact(secret)}` : redact(prefix + secret),
   );
 }
+
+/** A copy of a JSON value with every token-looking string redacted (error bodies). */
+export function redactDeep(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(redactDeep);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+  }
+  return value;
+}

@@ -153,11 +153,8 @@ export class Transport {
     try {
       return await this.#ky(state.path.replace(/^\//, ''), {
         method: state.method,
-        json: options.json,
-        body: options.body,
-        headers: options.headers,
-        signal: options.signal,
-        redirect: options.redirect,
+        // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
+        ...defined({ json: options.json, body: options.body, headers: options.headers, signal: options.signal, redirect: options.redirect }),
         timeout: state.stream && !state.timeoutMs ? false : state.timeoutMs,
         context: { [contextKey]: state },
         retry: {
@@ -240,6 +237,10 @@ export class Transport {
       cause,
     });
   }
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isJson(response: Response): boolean {

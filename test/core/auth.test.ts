@@ -1,0 +1,140 @@
+import { http, HttpResponse } from 'msw';
+import { describe, expect, test } from 'vitest';
+import { AuthenticationError, MemoryTokenStore, NemoVideo } from '../../src/index.js';
+import { anonymousTokens, base, mockApi, ok } from '../helpers/msw.js';
+
+const api = mockApi();
+const anonPath = '/api/auth/anonymous-token';
+const creditsPath = '/api/credits/balance/simple';
+const balance = { available: 1, frozen: 0, total: 1 };
+
+describe('token lifecycle', () => {
+  test('acquires an anonymous token on first need, with X-Client-Id, and saves it to the store', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => ok(balance)));
+    const store = new MemoryTokenStore();
+    const nemo = new NemoVideo({ baseURL: base, tokenStore: store, clientId: 'cid-1' });
+    await nemo.credits.balance();
+    await nemo.credits.balance();
+    expect(api.count(anonPath)).toBe(1);
+    expect(api.seen[0]!.headers['x-client-id']).toBe('cid-1');
+    expect(await store.get()).toMatchObject({ clientId: 'cid-1', token: 'nmv_usr_anon00000001', userId: 'anon_user1' });
+  });
+
+  test("uses the store's unexpired token and ignores an expired one", async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => ok(balance)));
+    const fresh = new MemoryTokenStore({ clientId: 'c', token: 'nmv_usr_storedtoken9', expiresAt: '2099-01-01T00:00:00Z' });
+    await new NemoVideo({ baseURL: base, tokenStore: fresh }).credits.balance();
+    expect(api.seen.map((s) => s.headers.authorization)).toEqual(['Bearer nmv_usr_storedtoken9']);
+    api.seen.length = 0;
+    const stale = new MemoryTokenStore({ clientId: 'c', token: 'nmv_usr_oldtoken0001', expiresAt: '2001-01-01T00:00:00Z' });
+    await new NemoVideo({ baseURL: base, tokenStore: stale }).credits.balance();
+    expect(api.seen.map((s) => s.path)).toEqual([anonPath, creditsPath]);
+    expect(api.seen[0]!.headers['x-client-id']).toBe('c');
+  });
+
+  test('makes and saves a client id when none is given', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => ok(balance)));
+    const store = new MemoryTokenStore();
+    await new NemoVideo({ baseURL: base, tokenStore: store }).credits.balance();
+    const id = api.seen[0]!.headers['x-client-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await store.get())?.clientId).toBe(id);
+  });
+
+  test('a store that throws does not break the client', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => ok(balance)));
+    const broken = { get: async () => Promise.reject(new Error('disk on fire')), set: async () => Promise.reject(new Error('read-only')), clear: async () => {} };
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    const nemo = new NemoVideo({ baseURL: base, tokenStore: broken, logger, logLevel: 'warn' });
+    await expect(nemo.credits.balance()).resolves.toMatchObject({ available: 1 });
+    expect(warnings.join('\n')).toMatch(/disk on fire/);
+  });
+});
+
+describe('1001 handling', () => {
+  test('single flight: 6 concurrent requests hitting 1001 share one new token and are each replayed once', async () => {
+    let valid = '';
+    let issued = 0;
+    api.use(
+      http.post(`${base}${anonPath}`, async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        valid = `nmv_usr_fresh${String(++issued).padStart(6, '0')}`;
+        return ok({ token: valid, user_id: 'anon_1', expires_at: '2099-01-01T00:00:00Z' });
+      }),
+      http.get(`${base}${creditsPath}`, ({ request }) =>
+        request.headers.get('authorization') === `Bearer ${valid}` ? ok(balance) : HttpResponse.json({ code: 1001, message: 'token expired' }),
+      ),
+    );
+    const nemo = new NemoVideo({ baseURL: base, clientId: 'same-client' });
+    await nemo.credits.balance();
+    valid = 'revoked';
+    api.seen.length = 0;
+    const results = await Promise.all(Array.from({ length: 6 }, () => nemo.credits.balance()));
+    expect(results.every((r) => r.available === 1)).toBe(true);
+    expect(api.count(anonPath)).toBe(1);
+    expect(api.count(creditsPath)).toBe(12);
+    expect(api.seen.filter((s) => s.path === anonPath)[0]!.headers['x-client-id']).toBe('same-client');
+    const replays = api.seen.filter((s) => s.path === creditsPath).slice(6);
+    expect(replays.every((s) => s.headers.authorization === 'Bearer nmv_usr_fresh000002')).toBe(true);
+  });
+
+  test('replays once only: a second 1001 is AuthenticationError', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => HttpResponse.json({ code: 1001, message: 'expired' })));
+    const error = await new NemoVideo({ baseURL: base }).credits.balance().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(api.count(anonPath)).toBe(2);
+    expect(api.count(creditsPath)).toBe(2);
+  });
+
+  test('a POST is replayed with the new token after 401', async () => {
+    let n = 0;
+    api.use(
+      anonymousTokens(),
+      http.post(`${base}/api/tasks/me/with-session/nemo_agent`, async ({ request }) =>
+        ++n === 1 ? HttpResponse.json({ message: 'unauthorized' }, { status: 401 }) : ok({ session_id: 's', task_id: 't', echo: await request.json() }),
+      ),
+    );
+    const session = await new NemoVideo({ baseURL: base }).sessions.create({ language: 'fr' });
+    expect(session.sessionId).toBe('s');
+    const posts = api.seen.filter((s) => s.path.startsWith('/api/tasks'));
+    expect(posts.map((p) => p.headers.authorization)).toEqual(['Bearer nmv_usr_anon00000001', 'Bearer nmv_usr_anon00000002']);
+    expect(posts.map((p) => JSON.parse(p.body).language)).toEqual(['fr', 'fr']);
+  });
+
+  test('a token the user supplied is never swapped', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => HttpResponse.json({ code: 1001, message: 'expired' })));
+    const error = await new NemoVideo({ baseURL: base, token: 'nmv_usr_mine12345678' }).credits.balance().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(api.count(anonPath)).toBe(0);
+    expect(api.count(creditsPath)).toBe(1);
+  });
+});
+
+describe('auth resource', () => {
+  test('claimUrl builds the web link from a claim token, never the bearer token', async () => {
+    api.use(http.post(`${base}/api/auth/claim-token`, () => ok({ claim_token: 'clm_abc123xyz', expires_in: 604800 })));
+    const nemo = new NemoVideo({ baseURL: base, webURL: 'https://web.test/', token: 'nmv_usr_secret000042' });
+    const url = await nemo.auth.claimUrl({ taskId: 't', sessionId: 's' });
+    expect(url).toBe('https://web.test/workspace/claim?ct=clm_abc123xyz');
+    expect(url).not.toContain('secret');
+  });
+
+  test('anonymousToken returns camelCase fields and raw', async () => {
+    api.use(anonymousTokens());
+    const t = await new NemoVideo({ baseURL: base }).auth.anonymousToken({ clientId: 'x' });
+    expect(t).toMatchObject({ token: 'nmv_usr_anon00000001', userId: 'anon_user1', credits: 100 });
+    expect(t.raw).toMatchObject({ user_id: 'anon_user1' });
+    expect(api.seen[0]!.headers['x-client-id']).toBe('x');
+  });
+
+  test('bad arguments are rejected before any request', async () => {
+    const nemo = new NemoVideo({ baseURL: base, token: 'nmv_usr_t1234567' });
+    await expect(nemo.auth.claimToken({ taskId: '', sessionId: 's' })).rejects.toThrow(/taskId/);
+    await expect(nemo.state.latest('')).rejects.toThrow(/sessionId/);
+    await expect(nemo.sessions.create({ language: 5 as never })).rejects.toThrow(/language/);
+    expect(() => new NemoVideo({ timeout: -1 })).toThrow(/timeout/);
+    expect(() => new NemoVideo({ baseURL: 'ftp://x' })).toThrow(/baseURL/);
+    expect(api.seen).toHaveLength(0);
+  });
+});
