@@ -155,7 +155,7 @@ export class Transport {
         method: state.method,
         // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
         ...defined({ json: options.json, body: options.body, headers: options.headers, signal: options.signal, redirect: options.redirect }),
-        timeout: state.stream && !state.timeoutMs ? false : state.timeoutMs,
+        timeout: state.timeoutMs > 0 ? state.timeoutMs : false,
         context: { [contextKey]: state },
         retry: {
           // Room for the normal retries plus one 429 wait and one token refresh (forced by hooks).
@@ -239,6 +239,16 @@ export class Transport {
   }
 }
 
+// Not JSON: the text itself, which the caller reports (validation error, or API error with the text).
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -250,6 +260,7 @@ function isJson(response: Response): boolean {
 // Reads a (cloned) body within what is left of the call's timeout, so a server that trickles its
 // body past the deadline fails with TimeoutError instead of hanging.
 async function readBody(response: Response, state: CallState, request: Request): Promise<unknown> {
+  if (!(state.timeoutMs > 0)) return parseBody(await response.text());
   const left = state.timeoutMs - (Date.now() - state.started);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -259,13 +270,7 @@ async function readBody(response: Response, state: CallState, request: Request):
     }, Math.max(0, left));
   });
   try {
-    const text = await Promise.race([response.text(), deadline]);
-    if (text === '') return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text; // not JSON: the caller reports it (validation error or API error with the text)
-    }
+    return parseBody(await Promise.race([response.text(), deadline]));
   } catch (error) {
     if (request.signal.aborted && !(error instanceof TimeoutError)) throw request.signal.reason;
     throw error;

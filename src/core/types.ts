@@ -8,7 +8,7 @@
 export interface RequestOptions {
   /** Cancels the call; the promise rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
-  /** Overrides the client's per-request `timeout`, in milliseconds (headers and body). */
+  /** Overrides the client's per-request `timeout`, in milliseconds (headers and body); `0` means none. */
   timeout?: number | undefined;
 }
 
