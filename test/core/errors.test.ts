@@ -43,7 +43,7 @@ describe('error mapping', () => {
       http.get(`${base}/api/credits/balance/simple`, () =>
         typeof body === 'string'
           ? new HttpResponse(body, { status, headers: { 'x-request-id': 'req_42', 'retry-after': '0' } })
-          : HttpResponse.json(body, { status, headers: { 'x-request-id': 'req_42', 'retry-after': '0' } }),
+          : HttpResponse.json(body as never, { status, headers: { 'x-request-id': 'req_42', 'retry-after': '0' } }),
       ),
     );
     const error = await client().credits.balance().catch((e: unknown) => e);

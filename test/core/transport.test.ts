@@ -8,7 +8,7 @@ const api = mockApi();
 const token = 'nmv_usr_testtoken1234';
 const client = (o: ConstructorParameters<typeof NemoVideo>[0] = {}) => new NemoVideo({ token, baseURL: base, ...o });
 const creditsPath = '/api/credits/balance/simple';
-const credits = (resolver: () => Response) => http.get(`${base}${creditsPath}`, resolver);
+const credits = (resolver: Parameters<typeof http.get>[1]) => http.get(`${base}${creditsPath}`, resolver);
 const balance = { available: 80, frozen: 20, total: 100 };
 
 describe('headers', () => {

@@ -23,7 +23,7 @@ export function mockApi() {
     } catch {}
     seen.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
   });
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   afterEach(() => {
     server.resetHandlers();
     seen.length = 0;
