@@ -1,0 +1,162 @@
+import { DraftDecodeError } from '../core/errors.js';
+
+/** A draft as the backend sends it (PROTOCOL.md › Session state): short keys, nothing else published. */
+export interface RawDraft {
+  t?: RawTrack[] | null;
+  [key: string]: unknown;
+}
+
+/** A track of a {@link RawDraft}: `tt` type code, `sg` segments, `m` metadata. */
+export interface RawTrack {
+  tt?: number | string;
+  sg?: RawSegment[] | null;
+  m?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A segment of a {@link RawTrack}: start `st` (or `s`, `start`), duration `d` in ms, metadata `m`. */
+export interface RawSegment {
+  st?: number | string;
+  s?: number | string;
+  start?: number | string;
+  d?: number | string;
+  m?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** What a track holds: `tt` 0 is video, 1 audio, 7 text; any other code is `unknown`. */
+export type TrackType = 'video' | 'audio' | 'text' | 'unknown';
+
+/** One clip, sound or text on a track, in milliseconds. */
+export interface Segment {
+  startMs: number;
+  durationMs: number;
+  /** Always `startMs + durationMs`. */
+  endMs: number;
+  /** From `m.name`, `m.title`, `m.text` or `m.label`, the first that is a non-empty string or a number. */
+  label?: string;
+  /** A fraction (0.35 for 35 %); a wire value above 1 is read as a percentage. */
+  volume?: number;
+  meta: Record<string, unknown>;
+  /** The wire segment, by identity. */
+  raw: unknown;
+}
+
+/** One track of a {@link Draft}. */
+export interface Track {
+  /**
+   * Position in the wire `t` array (in its values when `t` is an object); entries that are not
+   * objects are skipped, not renumbered.
+   */
+  index: number;
+  type: TrackType;
+  /** The wire `tt`, when it is a number. */
+  typeCode: number | undefined;
+  segments: Segment[];
+  meta: Record<string, unknown>;
+  /** The wire track, by identity. */
+  raw: unknown;
+}
+
+/** A decoded timeline draft; `raw` is the object as received, to send back to render unchanged. */
+export interface Draft {
+  tracks: Track[];
+  /** The latest segment end over all tracks, 0 when there is none. */
+  durationMs: number;
+  raw: unknown;
+}
+
+const typeNames: Record<string, TrackType> = { 0: 'video', 1: 'audio', 7: 'text', video: 'video', audio: 'audio', text: 'text' };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : isObject(v) ? Object.values(v) : []);
+
+const isDraft = (v: unknown): v is Draft =>
+  isObject(v) && Array.isArray(v.tracks) && typeof v.durationMs === 'number' && 'raw' in v;
+
+const fail = (what: string, cause?: unknown): never => {
+  throw new DraftDecodeError(`Not a draft: ${what}. Pass the state's draft object (or its JSON).`, { cause });
+};
+
+/**
+ * Decodes a wire draft (object or JSON string) into tracks and segments, tolerating missing,
+ * null, string-typed and unknown fields.
+ *
+ * An already decoded {@link Draft} is returned as is. `raw` is the input object by identity (for a
+ * JSON string, the parsed object). Entries that are not objects are skipped;
+ * a segment without a start begins where the previous one on its track ended.
+ *
+ * @throws {DraftDecodeError} when the input is not a draft at all: not an object, an array,
+ * or a string that is not the JSON of an object.
+ * @example
+ * ```ts
+ * const draft = decodeDraft({ t: [{ tt: 0, sg: [{ st: 0, d: 4000, m: { name: 'intro' } }] }] });
+ * draft.tracks[0].segments[0]; // { startMs: 0, durationMs: 4000, endMs: 4000, label: 'intro', … }
+ * ```
+ */
+export function decodeDraft(raw: unknown): Draft {
+  if (isDraft(raw)) return raw;
+  let obj = raw;
+  if (typeof raw === 'string') {
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      fail('a string that is not JSON', e);
+    }
+  }
+  if (!isObject(obj)) return fail(Array.isArray(obj) ? 'an array' : obj === null ? 'null' : typeof obj);
+  let durationMs = 0;
+  const tracks: Track[] = [];
+  list(obj.t).forEach((t, index) => {
+    if (!isObject(t)) return;
+    const meta = isObject(t.m) ? t.m : {};
+    const typeCode = num(t.tt);
+    const segments: Segment[] = [];
+    let end = 0;
+    for (const s of list(t.sg)) {
+      if (!isObject(s)) continue;
+      const m = isObject(s.m) ? s.m : {};
+      const startMs = num(s.st) ?? num(s.s) ?? num(s.start) ?? end;
+      const seg: Segment = { startMs, durationMs: Math.max(0, num(s.d) ?? 0), endMs: 0, meta: m, raw: s };
+      end = seg.endMs = startMs + seg.durationMs;
+      if (end > durationMs) durationMs = end;
+      for (const k of ['name', 'title', 'text', 'label']) {
+        const v = m[k];
+        if ((typeof v === 'string' && v) || typeof v === 'number') {
+          seg.label = String(v);
+          break;
+        }
+      }
+      const v = num(m.volume);
+      if (v !== undefined && v >= 0) seg.volume = v > 1 ? v / 100 : v;
+      segments.push(seg);
+    }
+    const key = String(typeCode ?? t.tt);
+    const type = Object.hasOwn(typeNames, key) ? typeNames[key]! : 'unknown';
+    tracks.push({ index, type, typeCode, segments, meta, raw: t });
+  });
+  // A JSON string is kept parsed: `raw` is what render sends back as the draft object.
+  return { tracks, durationMs, raw: obj };
+}
+
+/**
+ * Tells whether a draft can be exported: some track has a non-empty `sg` (PROTOCOL.md › Session state).
+ *
+ * Never throws: anything that is not a draft is simply not exportable.
+ */
+export function isExportable(draftOrRaw: unknown): boolean {
+  try {
+    return decodeDraft(draftOrRaw).tracks.some(
+      (t) => t.segments.length > 0 || (isObject(t.raw) && list(t.raw.sg).length > 0),
+    );
+  } catch {
+    return false;
+  }
+}

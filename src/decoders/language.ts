@@ -1,0 +1,57 @@
+// Scripts that name one language here (PROTOCOL.md › Create session wants a BCP 47 tag).
+const scripts: [string, RegExp][] = [
+  ['ko', /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/g],
+  ['ru', /[\u0400-\u04ff]/g],
+  ['ar', /[\u0600-\u06ff\u0750-\u077f]/g],
+  ['he', /[\u0590-\u05ff]/g],
+  ['hi', /[\u0900-\u097f]/g],
+  ['th', /[\u0e00-\u0e7f]/g],
+  ['el', /[\u0370-\u03ff]/g],
+];
+const kanaRe = /[\u3040-\u30ff]/g;
+const hanRe = /[\u3400-\u9fff\uf900-\ufaff]/g;
+// Pairs of common characters, traditional and simplified, to tell zh-TW from zh-CN.
+const traditional = /[這個們說對時會為來後還點開發經過電視頻與從麼樂語題畫讓給條幫裡長場輯動軌導進預覽間爲]/g;
+const simplified = /[这个们说对时会为来后还点开发经过电视频与从么乐语题画让给条帮里长场辑动轨导进预览间]/g;
+
+const words: [string, string, RegExp?][] = [
+  ['en', 'the a an and is are was you to of in it for with this that my your me i we please make can be on not what how do about at from want will would'],
+  ['es', 'el la los las de que y en un una es por para con del al se lo mi su quiero hacer puedes favor como más pero está', /[ñ¿¡]/],
+  ['fr', 'le la les des de du et est un une pour avec que qui je vous ce dans pas sur mon ma mes faire vidéo au aux il elle', /[œêû]/],
+  ['de', 'der die das und ist ein eine nicht ich mit für zu den dem auf bitte sie es mein meine machen kannst wie auch von', /[ßäö]/],
+  ['pt', 'o a os as de que e em um uma é para com do da dos das não por meu minha você quero fazer vídeo pode mais', /[ãõ]/],
+  ['it', 'il lo la gli le di che e un una è per con del della non sono mi ho voglio fare puoi più anche', /[ìò]/],
+];
+const sets = words.map(([lang, list, marks]) => [lang, new Set(list.split(' ')), marks] as const);
+
+const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
+
+/**
+ * Guesses the language of a text as a BCP 47 tag, by script first and then by common words.
+ *
+ * Kana means `ja` (kanji alone read as Chinese: `zh-TW` when traditional characters outnumber
+ * simplified ones, else `zh-CN`); Hangul `ko`; Cyrillic `ru` (`uk` with і/ї/є/ґ); Arabic script
+ * `ar` (`fa` with پ/چ/ژ/گ); also `he`, `hi`, `th`, `el`. Latin text is `en`, `es`, `fr`, `de`,
+ * `pt` or `it` by its most frequent function words; anything else, including an empty text, is `en`.
+ */
+export function detectLanguage(text: string): string {
+  const kana = count(text, kanaRe);
+  const han = count(text, hanRe);
+  // A CJK character carries about a word; Latin letters are weighed per word of ~4 letters.
+  let best = 'en';
+  let top = count(text, /[a-z\u00c0-\u024f]/gi) / 4;
+  const cjk = kana * 10 >= han && kana ? 'ja' : count(text, traditional) > count(text, simplified) ? 'zh-TW' : 'zh-CN';
+  for (const [lang, n] of [[cjk, kana + han] as const, ...scripts.map(([l, re]) => [l, count(text, re)] as const)]) {
+    if (n > top) (best = lang), (top = n);
+  }
+  if (best === 'ru' && /[іїєґ]/i.test(text)) return 'uk';
+  if (best === 'ar' && /[پچژگ]/.test(text)) return 'fa';
+  if (best !== 'en') return best;
+  const tokens = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  let score = 0;
+  for (const [lang, set, marks] of sets) {
+    const s = tokens.filter((w) => set.has(w)).length + (marks?.test(text) ? 2 : 0);
+    if (s > score) (best = lang), (score = s);
+  }
+  return best;
+}
