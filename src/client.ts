@@ -9,7 +9,9 @@ import { InvalidArgumentError } from './core/errors.js';
 import { createLogger, type LogLevel, type Logger } from './core/logger.js';
 import { MemoryTokenStore, type TokenStore } from './core/token-store.js';
 import { Transport, type Attribution } from './core/transport.js';
+import { generate, type GenerateOptions, type GenerateResult } from './generate.js';
 import { Auth } from './resources/auth.js';
+import { Chat } from './resources/chat.js';
 import { Credits } from './resources/credits.js';
 import { Sessions } from './resources/sessions.js';
 import { State } from './resources/state.js';
@@ -66,6 +68,8 @@ export class NemoVideo {
   readonly credits: Credits;
   /** Session state and drafts. */
   readonly state: State;
+  /** Chat with the agent (SSE) and recovery through state. */
+  readonly chat: Chat;
   /** The resolved API base. */
   readonly baseURL: string;
   /** The resolved web base. */
@@ -114,6 +118,27 @@ export class NemoVideo {
     this.sessions = new Sessions(this.transport);
     this.credits = new Credits(this.transport);
     this.state = new State(this.transport);
+    const readState = this.state.latest.bind(this.state);
+    this.chat = new Chat(this.transport, readState);
+  }
+
+  /**
+   * Runs the whole job: creates a session (or uses `sessionId`), sends the prompt, follows the
+   * stream, falls back to state when the answer is silent or the stream was cut (never
+   * re-sending), waits for the draft to be exportable and stable, exports, and returns the
+   * result with the video URL and a claim link. Every failure carries `sessionId`.
+   *
+   * @example
+   * ```ts
+   * const nemo = new NemoVideo();
+   * const result = await nemo.generate('a 30-second video about a coffee brand launch', {
+   *   onProgress: (p) => console.log(p.phase),
+   * });
+   * console.log(result.summary, result.url);
+   * ```
+   */
+  generate(prompt: string, options?: GenerateOptions): Promise<GenerateResult> {
+    return generate(this as never, prompt, options);
   }
 
   /** A log-safe view of the client: URLs and a redacted token. */

@@ -1,0 +1,151 @@
+/**
+ * Chat with the agent over SSE (PROTOCOL.md › Send a message) and the documented recovery
+ * through state when a stream is cut.
+ * @module
+ */
+import { optionalPositive, requireId } from '../core/args.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
+import type { Transport } from '../core/transport.js';
+import type { RequestOptions } from '../core/types.js';
+import type { Draft } from '../decoders/draft.js';
+import { diffTimelines, type TimelineChange } from '../decoders/diff.js';
+import { ChatStream } from './chat-stream.js';
+import { Resource } from './resource.js';
+import type { SessionState } from './state.js';
+
+/** Options of {@link Chat.send}. Durations in ms; `0` turns a limit off. */
+export interface ChatSendOptions {
+  /** Cancels the stream; it rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  /** Only heartbeats for this long → `StreamTimeoutError`. Default 600 000 (10 min). */
+  heartbeatTimeoutMs?: number | undefined;
+  /** Not a single byte for this long → `StreamTimeoutError`. Default 120 000. */
+  idleTimeoutMs?: number | undefined;
+  /** The whole stream → `StreamTimeoutError`. Default 900 000 (15 min). */
+  timeoutMs?: number | undefined;
+  /** Called every `stillWorkingEveryMs` while the agent works. */
+  onStillWorking?: ((info: { elapsedMs: number }) => void) | undefined;
+  /** Default 120 000 (every 2 minutes). */
+  stillWorkingEveryMs?: number | undefined;
+  /** Ask for live text deltas (`"streaming": true` on the wire). Default false: whole texts only. */
+  partialText?: boolean | undefined;
+}
+
+/** Options of {@link Chat.recover}. */
+export interface ChatRecoverOptions {
+  /** The state (or draft) read before the message was sent; `null` for a new session. */
+  baseline: SessionState | Draft | null | undefined;
+  /** Wait before the first read. Default 30 000. */
+  firstDelayMs?: number | undefined;
+  /** Wait between reads while nothing changed. Default 60 000. */
+  intervalMs?: number | undefined;
+  /** Unchanged reads before giving up. Default 5. */
+  maxUnchanged?: number | undefined;
+  /** Called after each read. */
+  onProgress?: ((info: { polls: number; changed: boolean }) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** What {@link Chat.recover} found. */
+export interface ChatRecovery {
+  /** Whether the draft changed since the baseline. */
+  changed: boolean;
+  /** The last state read. */
+  state: SessionState;
+  /** What changed in the timeline. */
+  changes: TimelineChange[];
+  /** How many times state was read. */
+  polls: number;
+}
+
+/** Talks to the agent. */
+export class Chat extends Resource {
+  readonly #readState: (sessionId: string, options?: RequestOptions) => Promise<SessionState>;
+
+  /** @internal */
+  constructor(transport: Transport, readState: (sessionId: string, options?: RequestOptions) => Promise<SessionState>) {
+    super(transport);
+    this.#readState = readState;
+  }
+
+  /**
+   * Sends one message and returns its {@link ChatStream} at once. The message is sent exactly
+   * once: a 429 or 1001 refusal may be retried (the server did not take it), a network error,
+   * timeout or cut stream never — recover through state with {@link Chat.recover}.
+   *
+   * @example
+   * ```ts
+   * const stream = nemo.chat.send(sessionId, 'generate a 30-second video about a coffee brand launch');
+   * for await (const event of stream) if (event.type === 'text') console.log(event.text);
+   * const { text, silent } = await stream.finalResult();
+   * ```
+   */
+  send(sessionId: string, text: string, options: ChatSendOptions = {}): ChatStream {
+    requireId(sessionId, 'sessionId');
+    if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('text must be a non-empty string.');
+    for (const key of ['heartbeatTimeoutMs', 'idleTimeoutMs', 'timeoutMs', 'stillWorkingEveryMs'] as const) {
+      optionalPositive(options[key], key, true);
+    }
+    if (options.onStillWorking !== undefined && typeof options.onStillWorking !== 'function') {
+      throw new InvalidArgumentError('onStillWorking must be a function.');
+    }
+    const json = {
+      app_name: 'nemo_agent',
+      user_id: 'me',
+      session_id: sessionId,
+      new_message: { parts: [{ text }] },
+      ...(options.partialText ? { streaming: true } : {}),
+    };
+    return new ChatStream({
+      ...options,
+      sessionId,
+      logger: this.transport.options.logger,
+      open: (signal) =>
+        this.transport.stream('/run_sse', {
+          method: 'POST',
+          json,
+          signal,
+          sessionId,
+          idempotent: false,
+          timeout: 0, // the stream's watchdogs bound it, not the request timeout
+          headers: { accept: 'text/event-stream' },
+        }),
+    });
+  }
+
+  /**
+   * The documented recovery after a cut or silent stream (PROTOCOL.md): wait `firstDelayMs`,
+   * read state; changed → report it; unchanged → wait `intervalMs` and read again; after
+   * `maxUnchanged` unchanged reads, answer `changed: false`. Never re-sends the message.
+   */
+  async recover(sessionId: string, options: ChatRecoverOptions): Promise<ChatRecovery> {
+    requireId(sessionId, 'sessionId');
+    if (typeof options !== 'object' || options === null || !('baseline' in options)) {
+      throw new InvalidArgumentError('recover needs { baseline }: the state read before the message (or null for a new session).');
+    }
+    const firstDelayMs = optionalPositive(options.firstDelayMs, 'firstDelayMs', true) ?? 30_000;
+    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true) ?? 60_000;
+    const maxUnchanged = optionalPositive(options.maxUnchanged, 'maxUnchanged') ?? 5;
+    const before = baselineDraft(options.baseline);
+    await sleep(firstDelayMs, options.signal);
+    for (let polls = 1; ; polls++) {
+      const state = await this.#readState(sessionId, { signal: options.signal });
+      const changes = diffTimelines(before, state.draft);
+      const changed = changes.length > 0 || rawChanged(before, state.draft);
+      options.onProgress?.({ polls, changed });
+      if (changed || polls >= maxUnchanged) return { changed, state, changes, polls };
+      await sleep(intervalMs, options.signal);
+    }
+  }
+}
+
+function baselineDraft(baseline: SessionState | Draft | null | undefined): Draft | null {
+  if (!baseline) return null;
+  return 'tracks' in baseline ? baseline : baseline.draft;
+}
+
+// A change the timeline diff does not see (e.g. a new key) still counts as a change.
+function rawChanged(before: Draft | null, after: Draft | null): boolean {
+  return before !== null && after !== null && JSON.stringify(before.raw) !== JSON.stringify(after.raw);
+}
