@@ -26,6 +26,20 @@ export type {
   ChatResult,
 } from './core/types.js';
 
+export type { ChatStream, ChatStreamOptions } from './resources/chat-stream.js';
+export type { ChatSendOptions, ChatRecoverOptions, ChatRecovery } from './resources/chat.js';
+export type { GenerateOptions, GenerateResult, GenerateProgress, GenerateRenderJob } from './generate.js';
+
+// Draft decoders and intent helpers (pure; importable without the client)
+export { decodeDraft, isExportable } from './decoders/draft.js';
+export type { Draft, Track, Segment, TrackType, RawDraft, RawTrack, RawSegment } from './decoders/draft.js';
+export { summarizeTimeline, trackKind, type TrackKind } from './decoders/timeline.js';
+export { diffTimelines, describeChanges } from './decoders/diff.js';
+export type { TimelineChange, TrackChange, SegmentPresenceChange, SegmentEdit } from './decoders/diff.js';
+export { routeIntent, type Intent, type RouteIntentOptions } from './decoders/intent.js';
+export { translateGuiText, type GuiAction, type GuiTranslation } from './decoders/gui.js';
+export { detectLanguage } from './decoders/language.js';
+
 // Errors
 export {
   NemoVideoError,

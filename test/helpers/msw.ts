@@ -17,11 +17,12 @@ export function mockApi() {
   const server = setupServer();
   server.events.on('request:start', async ({ request }) => {
     const url = new URL(request.url);
-    let body = '';
+    // Recorded synchronously so counts are right even when the answer is an instant network error.
+    const entry: Seen = { method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body: '' };
+    seen.push(entry);
     try {
-      body = await request.clone().text();
+      entry.body = await request.clone().text();
     } catch {}
-    seen.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
   });
   beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   afterEach(() => {
