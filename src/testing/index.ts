@@ -1,0 +1,65 @@
+/**
+ * `nemovideo/testing`: an in-memory NemoVideo backend for tests and demos. It speaks
+ * PROTOCOL.md (envelopes, error codes, ADK SSE with heartbeats, uploads, credits, drafts,
+ * renders serving a real MP4) and takes faults to inject.
+ *
+ * @example
+ * ```ts
+ * import { NemoVideo } from 'nemovideo';
+ * import { createEmulator } from 'nemovideo/testing';
+ *
+ * const emu = createEmulator({ seed: 1 });
+ * const nemo = new NemoVideo({ fetch: emu.fetch });
+ * const result = await nemo.generate('a coffee ad');
+ * expect(emu.inspect().requests.filter((r) => r.path === '/run_sse')).toHaveLength(1);
+ * ```
+ * @module
+ */
+import type { HttpHandler } from 'msw';
+import { createEmulatorCore, type EmulatorCore } from './emulator/emulator.js';
+import { serveEmulator, type RunningEmulator, type StartEmulatorOptions } from './emulator/server.js';
+import type { EmulatorOptions } from './emulator/types.js';
+import { mswHandlers } from './msw.js';
+
+/** An in-memory NemoVideo backend. */
+export interface Emulator extends EmulatorCore {
+  /** msw handlers for it: `setupServer(...emu.handlers)`. They match API paths on any origin. */
+  handlers: HttpHandler[];
+}
+
+/**
+ * Makes an in-memory NemoVideo backend. Pass `emu.fetch` as the client's `fetch` option, or
+ * `emu.handlers` to msw; read what happened with `emu.inspect()`.
+ */
+export function createEmulator(options?: EmulatorOptions): Emulator {
+  const core = createEmulatorCore(options);
+  return { ...core, handlers: mswHandlers(core) };
+}
+
+/**
+ * Starts an emulator over HTTP on 127.0.0.1 (Node only; port 0 by default picks a free one).
+ * Streams flush per event; `close()` ends open streams and connections.
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator<Emulator>> {
+  const { port, host, ...rest } = options;
+  return serveEmulator(createEmulator(rest), { port, host });
+}
+
+export { mswHandlers } from './msw.js';
+export { isEmulatorPath } from './emulator/handlers.js';
+export type { EmulatorCore } from './emulator/emulator.js';
+export type { RunningEmulator, StartEmulatorOptions } from './emulator/server.js';
+export type {
+  CreditBalance,
+  EmulatorErrorFault,
+  EmulatorFaults,
+  EmulatorOptions,
+  EmulatorSnapshot,
+  EmulatorTokenOptions,
+  FaultFrequency,
+  InspectedRender,
+  InspectedRequest,
+  InspectedSession,
+  PathPattern,
+  RequestContext,
+} from './emulator/types.js';
