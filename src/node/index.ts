@@ -3,3 +3,11 @@
  * @module
  */
 export { FileTokenStore, type FileTokenStoreOptions } from './file-token-store.js';
+export {
+  fileFromPath,
+  downloadToFile,
+  type FileFromPathOptions,
+  type DownloadProgress,
+  type DownloadToFileOptions,
+  type DownloadToFileResult,
+} from './files.js';

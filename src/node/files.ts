@@ -1,0 +1,111 @@
+/**
+ * Files on disk: upload inputs that stream from a path, and downloads written atomically.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Render, RenderJob } from '../resources/render.js';
+import { mimeTypeOf, type UploadFile } from '../resources/uploads.js';
+
+/** Options of {@link fileFromPath}. */
+export interface FileFromPathOptions {
+  /** MIME type. Default: from the extension (`application/octet-stream` when unknown). */
+  type?: string | undefined;
+  /** Name sent to the server. Default: the path's base name. */
+  name?: string | undefined;
+}
+
+/**
+ * Makes an upload input from a file on disk: a file-backed `Blob` read lazily in small chunks
+ * while it is sent (the file is never read into memory), with its name, size and type. It can be
+ * uploaded more than once.
+ *
+ * @throws {InvalidArgumentError} the path is not a regular file.
+ * @throws the `fs` error (`ENOENT`, `EACCES`…) when it cannot be read.
+ */
+export async function fileFromPath(path: string, options: FileFromPathOptions = {}): Promise<UploadFile> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string.');
+  const info = await stat(path);
+  if (!info.isFile()) throw new InvalidArgumentError(`${path} is not a file.`);
+  const name = options.name ?? basename(path);
+  const type = options.type ?? mimeTypeOf(name);
+  const data = await openAsBlob(path, { type });
+  return { data, name, type, size: data.size };
+}
+
+/** Progress of {@link downloadToFile}: bytes written, and the total when the job reports a size. */
+export interface DownloadProgress {
+  loaded: number;
+  total: number | undefined;
+}
+
+/** Options of {@link downloadToFile}. */
+export interface DownloadToFileOptions {
+  /** Called after every chunk written. */
+  onProgress?: ((progress: DownloadProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** The session the job belongs to, copied onto errors. */
+  sessionId?: string | undefined;
+}
+
+/** What {@link downloadToFile} wrote. */
+export interface DownloadToFileResult {
+  path: string;
+  bytes: number;
+  job: RenderJob;
+}
+
+/**
+ * Downloads a rendered video to `path` through `client.render.download` (the output URL, else
+ * the API's download). It writes a temporary file in the same folder and renames it only once
+ * complete, so `path` never holds a partial file; on any failure (or abort) the temporary file is
+ * removed and the error rethrown (an abort rethrows `signal.reason`). Not retried.
+ *
+ * @example
+ * ```ts
+ * const job = await nemo.render.export(sessionId);
+ * await downloadToFile(nemo, job, 'video.mp4', { onProgress: ({ loaded, total }) => bar(loaded, total) });
+ * ```
+ */
+export async function downloadToFile(
+  client: { render: Pick<Render, 'retrieve' | 'download'> },
+  jobOrId: RenderJob | string,
+  path: string,
+  options: DownloadToFileOptions = {},
+): Promise<DownloadToFileResult> {
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path must be a non-empty string.');
+  const { signal, sessionId, onProgress } = options;
+  const job = typeof jobOrId === 'string' ? await client.render.retrieve(jobOrId, { signal, sessionId }) : jobOrId;
+  const total = job.output?.size;
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
+  const stream = await client.render.download(job, { signal, sessionId });
+  const reader = stream.getReader();
+  const file = await open(temp, 'wx');
+  let loaded = 0;
+  let closed = false;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) break;
+      // A write may be partial: go on until the whole chunk is on disk.
+      for (let offset = 0; offset < value.byteLength; ) offset += (await file.write(value, offset)).bytesWritten;
+      loaded += value.byteLength;
+      onProgress?.({ loaded, total });
+    }
+    signal?.throwIfAborted();
+    await file.sync();
+    await file.close();
+    closed = true;
+    await rename(temp, path);
+    return { path, bytes: loaded, job };
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    if (!closed) await file.close().catch(() => {});
+    await rm(temp, { force: true }).catch(() => {});
+    throw signal?.aborted ? signal.reason : error;
+  }
+}

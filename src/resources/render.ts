@@ -1,0 +1,319 @@
+/**
+ * Render jobs (PROTOCOL.md › Render): submit a draft, follow the job, fetch the file.
+ * @module
+ */
+import { optionalPositive, pathSegment, requireId } from '../core/args.js';
+import { ExportBlockedError, InvalidArgumentError, NothingToExportError, PermissionDeniedError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
+import type { RequestOptions } from '../core/types.js';
+import { toNumber, validate } from '../core/validate.js';
+import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
+import { renderJobSchema } from '../decoders/schemas.js';
+import { Resource } from './resource.js';
+import type { Transport } from '../core/transport.js';
+import type { SessionState } from './state.js';
+
+/** Where a render job is. Unknown wire statuses read as `processing` (the wire value stays on `raw`). */
+export type RenderStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** The rendered file. */
+export interface RenderOutput {
+  url: string;
+  /** Seconds. */
+  duration?: number | undefined;
+  /** Bytes. */
+  size?: number | undefined;
+}
+
+/** A render job. `id` is the id it was submitted with (`render_…`): keep it to resume later. */
+export interface RenderJob {
+  id: string;
+  status: RenderStatus;
+  /** 0-100. */
+  progress?: number | undefined;
+  output?: RenderOutput | undefined;
+  raw: unknown;
+}
+
+/** What to render. */
+export interface RenderCreateParams {
+  sessionId: string;
+  /** A decoded {@link Draft} (its `raw` is sent) or the wire draft object, sent with every key it has. */
+  draft: Draft | Record<string, unknown>;
+  /** Submission id. Default: a new `render_<ms>_<random>`. */
+  id?: string | undefined;
+  format?: 'mp4' | (string & {}) | undefined;
+  quality?: 'high' | (string & {}) | undefined;
+}
+
+/** Options of {@link Render.retrieve}. */
+export interface RenderRetrieveOptions extends RequestOptions {
+  /** The session the job belongs to, copied onto errors. */
+  sessionId?: string | undefined;
+}
+
+/** Options of {@link Render.wait}. */
+export interface RenderWaitOptions {
+  /** Between polls. Default 30 000 (the documented cadence). */
+  intervalMs?: number | undefined;
+  /** Polls before giving up with `RenderTimeoutError`; the first is immediate. Default 10. */
+  maxPolls?: number | undefined;
+  /** Called with the job after every poll. */
+  onProgress?: ((job: RenderJob) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  /** The session the job belongs to, copied onto errors. */
+  sessionId?: string | undefined;
+}
+
+/** Options of {@link Render.export}. */
+export interface RenderExportOptions extends Omit<RenderWaitOptions, 'sessionId'> {
+  format?: RenderCreateParams['format'];
+  quality?: RenderCreateParams['quality'];
+}
+
+/** Options of {@link Render.download}. */
+export interface RenderDownloadOptions {
+  signal?: AbortSignal | undefined;
+  /** The session the job belongs to, copied onto errors. */
+  sessionId?: string | undefined;
+}
+
+/** Reads a session's state; the client passes `state.latest`. */
+export type ReadState = (sessionId: string, options?: RequestOptions) => Promise<Pick<SessionState, 'draft'>>;
+
+const statusWords: Readonly<Record<string, RenderStatus>> = {
+  pending: 'pending',
+  queued: 'pending',
+  waiting: 'pending',
+  submitted: 'pending',
+  processing: 'processing',
+  running: 'processing',
+  rendering: 'processing',
+  in_progress: 'processing',
+  completed: 'completed',
+  complete: 'completed',
+  succeeded: 'completed',
+  success: 'completed',
+  done: 'completed',
+  finished: 'completed',
+  failed: 'failed',
+  failure: 'failed',
+  error: 'failed',
+  errored: 'failed',
+};
+
+/** A new submission id, unique per call: `render_<ms>_<random>`. */
+export function newRenderId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
+  return `render_${Date.now()}_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Render jobs: submit a draft, follow it, fetch the file. */
+export class Render extends Resource {
+  readonly #readState: ReadState;
+
+  /** @internal The client passes its transport and `state.latest` (resources never import each other). */
+  constructor(transport: Transport, readState: ReadState) {
+    super(transport);
+    this.#readState = readState;
+  }
+
+  /**
+   * Submits one render of a draft, sent with every key it came with. Not retried on 5xx or
+   * network errors: a second submit would render twice.
+   *
+   * @throws {ExportBlockedError} on 402 or 403: the plan may not export (register to unlock).
+   */
+  async create(params: RenderCreateParams, options: RequestOptions = {}): Promise<RenderJob> {
+    const sessionId = requireId(params?.sessionId, 'sessionId');
+    const id = params.id === undefined ? newRenderId() : requireId(params.id, 'id');
+    if (typeof params.draft !== 'object' || params.draft === null || Array.isArray(params.draft)) {
+      throw new InvalidArgumentError('draft must be the session\'s draft: a decoded Draft or the wire draft object.', { sessionId });
+    }
+    const draft = decodeDraft(params.draft).raw;
+    const path = '/api/render/proxy/lambda';
+    const body = { id, sessionId, draft, output: { format: params.format ?? 'mp4', quality: params.quality ?? 'high' } };
+    let raw: unknown;
+    try {
+      raw = await this.transport.request(path, { ...options, json: body, idempotent: false, sessionId });
+    } catch (error) {
+      throw this.#exportBlocked(error);
+    }
+    return toRenderJob(raw, id, `POST ${path}`, sessionId, 'pending');
+  }
+
+  /** Reads a job's status (an id kept from another process works). Retried on network errors, 408 and 5xx. */
+  async retrieve(id: string, options: RenderRetrieveOptions = {}): Promise<RenderJob> {
+    requireId(id, 'id');
+    const path = `/api/render/proxy/lambda/${pathSegment(id)}`;
+    const raw = await this.transport.request(path, options);
+    return toRenderJob(raw, id, `GET ${path}`, options.sessionId, 'processing');
+  }
+
+  /**
+   * Polls a job until it completes: now, then every `intervalMs`, at most `maxPolls` times.
+   *
+   * @throws {RenderFailedError} the job failed (`renderId` names it).
+   * @throws {RenderTimeoutError} still running after `maxPolls`; it may still finish: call `wait(renderId)` again.
+   */
+  async wait(id: string, options: RenderWaitOptions = {}): Promise<RenderJob> {
+    requireId(id, 'id');
+    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true) ?? 30_000;
+    const maxPolls = optionalPositive(options.maxPolls, 'maxPolls') ?? 10;
+    if (!Number.isInteger(maxPolls)) throw new InvalidArgumentError(`maxPolls must be a positive integer, got ${maxPolls}.`);
+    const { signal, sessionId } = options;
+    let job: RenderJob | undefined;
+    for (let poll = 1; poll <= maxPolls; poll++) {
+      if (poll > 1) await sleep(intervalMs, signal);
+      job = await this.retrieve(id, { signal, sessionId });
+      options.onProgress?.(job);
+      if (job.status === 'completed') return job;
+      if (job.status === 'failed') {
+        const reason = failureReason(job.raw);
+        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${reason}` : ''}.`, id, { sessionId });
+      }
+    }
+    throw new RenderTimeoutError(
+      `Render ${id} is still ${job?.status ?? 'running'} after ${maxPolls} polls. It may still finish: resume with render.wait(${JSON.stringify(id)}).`,
+      id,
+      { sessionId },
+    );
+  }
+
+  /**
+   * Exports a session: reads its state, submits its draft and waits for the file. A failed
+   * render is submitted once more with a new id; a `RenderTimeoutError` is not (the job may still
+   * finish: resume with `wait(renderId)`).
+   *
+   * @throws {NothingToExportError} the draft has no segment yet; nothing is submitted.
+   * @throws {RenderFailedError} both renders failed; `renderId` names the second.
+   * @throws {RenderTimeoutError} the render was still running after `maxPolls`.
+   */
+  async export(sessionId: string, options: RenderExportOptions = {}): Promise<RenderJob> {
+    requireId(sessionId, 'sessionId');
+    const { signal, format, quality } = options;
+    const state = await this.#readState(sessionId, { signal });
+    const draft = state.draft;
+    if (!draft || !isExportable(draft)) {
+      throw new NothingToExportError(
+        `Session ${sessionId} has nothing to export yet: its draft has no segment. Ask the agent to build the video first.`,
+        undefined,
+        { sessionId },
+      );
+    }
+    const first = await this.create({ sessionId, draft, format, quality }, { signal });
+    try {
+      return await this.wait(first.id, { ...options, sessionId });
+    } catch (error) {
+      if (!(error instanceof RenderFailedError)) throw error;
+      const second = await this.create({ sessionId, draft, format, quality }, { signal });
+      try {
+        return await this.wait(second.id, { ...options, sessionId });
+      } catch (again) {
+        if (!(again instanceof RenderFailedError)) throw again;
+        throw new RenderFailedError(`Render failed twice (${first.id}, then ${second.id}): ${again.message}`, second.id, { sessionId, cause: again });
+      }
+    }
+  }
+
+  /**
+   * Streams the rendered file. Reads `output.url` (retrieving the job first when given an id)
+   * without the bearer token, since it is usually a CDN on another origin; when the url is
+   * missing or that fetch fails (non-2xx or network), falls back to
+   * `/api/render/proxy/<id>/download` with bearer auth (retried like any GET before its first
+   * byte). The `output.url` fetch is not retried: the fallback is its second chance. Once the
+   * bytes flow, a broken connection errors the returned stream (`downloadToFile` then leaves no file).
+   *
+   * @throws {APIError} (or a subclass) when the fallback fails too.
+   */
+  async download(jobOrId: RenderJob | string, options: RenderDownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    const { signal, sessionId } = options;
+    const job = typeof jobOrId === 'string' ? await this.retrieve(jobOrId, { signal, sessionId }) : jobOrId;
+    requireId(job?.id, 'job.id');
+    const url = job.output?.url;
+    if (url) {
+      const body = await this.#fetchPlain(url, signal);
+      if (body) return body;
+    }
+    const path = `/api/render/proxy/${pathSegment(job.id)}/download`;
+    const response = await this.transport.stream(path, { signal, sessionId });
+    return response.body ?? new ReadableStream({ start: (c) => c.close() });
+  }
+
+  // A plain GET through the client's `fetch`: no token and no custom headers go to a third
+  // party (custom headers would also force a CORS preflight in browsers). `undefined` = use the fallback.
+  async #fetchPlain(url: string, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
+    const { fetch: userFetch, logger, timeout } = this.transport.options;
+    let where = url;
+    try {
+      const u = new URL(url);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+      where = `${u.origin}${u.pathname}`; // signed URLs carry secrets in the query: never log it
+    } catch {
+      return undefined;
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeout} ms`)), timeout);
+    const started = Date.now();
+    try {
+      const fetchFn = userFetch ?? globalThis.fetch;
+      const response = await fetchFn(url, { signal: controller.signal, redirect: 'follow' });
+      logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
+      if (response.ok && response.body) return response.body;
+      void response.body?.cancel().catch(() => {});
+      logger.info(`download from ${where} answered ${response.status}; falling back to the API's download`);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      logger.info(`download from ${where} failed (${(error as Error)?.message ?? String(error)}); falling back to the API's download`);
+    } finally {
+      clearTimeout(timer);
+      // The body stays tied to the caller's signal; only the header timer is dropped.
+    }
+    signal?.removeEventListener('abort', onAbort);
+    return undefined;
+  }
+
+  // PROTOCOL.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
+  #exportBlocked(error: unknown): unknown {
+    if (!(error instanceof PermissionDeniedError)) return error;
+    const { webURL, tokens } = this.transport.options;
+    const userId = tokens.userId;
+    const bindUrl = userId?.startsWith('anon_') ? `${webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(userId)}` : undefined;
+    return new ExportBlockedError(`Export blocked (${error.status ?? 403}): this plan may not export. Register to unlock: ${bindUrl ?? webURL}`, error.code, {
+      status: error.status,
+      requestId: error.requestId,
+      sessionId: error.sessionId,
+      body: error.body,
+      bindUrl,
+      cause: error,
+    });
+  }
+}
+
+function toRenderJob(raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus): RenderJob {
+  // A submit may answer with no body at all: the job is then simply pending.
+  const data = typeof raw === 'object' && raw !== null ? validate(renderJobSchema, raw, where, sessionId) : {};
+  const out = data.output;
+  const url = typeof out?.url === 'string' && out.url !== '' ? out.url : undefined;
+  const word = typeof data.status === 'string' ? data.status.trim().toLowerCase() : undefined;
+  const status = word !== undefined ? (statusWords[word] ?? 'processing') : url !== undefined ? 'completed' : fallback;
+  return {
+    id,
+    status,
+    progress: toNumber(data.progress),
+    output: url === undefined ? undefined : { url, duration: toNumber(out?.duration), size: toNumber(out?.size) },
+    raw,
+  };
+}
+
+function failureReason(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const m = r.error ?? r.errorMessage ?? r.message ?? r.msg ?? r.reason;
+  if (typeof m === 'string') return m;
+  if (typeof m === 'object' && m !== null && typeof (m as { message?: unknown }).message === 'string') return (m as { message: string }).message;
+  return undefined;
+}

@@ -1,0 +1,166 @@
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { InvalidArgumentError, NemoVideo } from '../../src/index.js';
+import { downloadToFile, fileFromPath } from '../../src/node/index.js';
+import { Render, type RenderJob } from '../../src/resources/render.js';
+import { Uploads, type UploadProgress } from '../../src/resources/uploads.js';
+
+// A real loopback server: real fetch, real sockets, so streaming and aborts behave as in production.
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+let handler: Handler = (_req, res) => res.end();
+const requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
+const server = createServer((req, res) => {
+  requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+  void handler(req, res);
+});
+let origin = '';
+let dir = '';
+
+beforeAll(async () => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nemovideo-files-'));
+  requests.length = 0;
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const client = () => new NemoVideo({ token: 'nmv_usr_test1234', baseURL: origin });
+const json = (res: ServerResponse, body: unknown, status = 200) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+async function readAll(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('fileFromPath', () => {
+  test('gives name, size and a type from the extension, streaming the content from disk', async () => {
+    const path = join(dir, 'clip.MOV');
+    await writeFile(path, 'movie bytes');
+    const file = await fileFromPath(path);
+    expect(file).toMatchObject({ name: 'clip.MOV', size: 11, type: 'video/quicktime' });
+    expect(file.data).toBeInstanceOf(Blob);
+    expect(await new Response((file.data as Blob).stream()).text()).toBe('movie bytes');
+    expect(await fileFromPath(path, { type: 'video/mp4', name: 'x.mp4' })).toMatchObject({ name: 'x.mp4', type: 'video/mp4' });
+  });
+
+  test('rejects a folder and a missing file', async () => {
+    await expect(fileFromPath(dir)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(fileFromPath(join(dir, 'missing.mp4'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('uploads.create with fileFromPath', () => {
+  test('uploads a file from disk as one multipart part named files', async () => {
+    const path = join(dir, 'song.mp3');
+    const content = Buffer.alloc(3 * 1024 * 1024 + 7, 'ab');
+    await writeFile(path, content);
+    let form: FormData | undefined;
+    handler = async (req, res) => {
+      const body = await readAll(req);
+      form = await new Response(new Uint8Array(body), { headers: { 'content-type': req.headers['content-type']! } }).formData();
+      json(res, { code: 0, data: { files: [{ filename: 'song.mp3', file_type: 'audio', cdn_url: 'https://cdn.test/s.mp3', duration: 12 }], session_state_applied: true } });
+    };
+    const progress: UploadProgress[] = [];
+    const result = await new Uploads(client().transport).create('s1', { files: [await fileFromPath(path)] }, { onProgress: (p) => progress.push(p) });
+    expect(requests.map((r) => [r.method, r.url])).toEqual([['POST', '/api/upload-video/nemo_agent/me/s1']]);
+    expect(requests[0]!.headers['transfer-encoding']).toBeUndefined();
+    expect(Number(requests[0]!.headers['content-length'])).toBeGreaterThan(content.length);
+    const part = form!.get('files') as File;
+    expect([part.name, part.type, part.size]).toEqual(['song.mp3', 'audio/mpeg', content.length]);
+    expect(Buffer.from(await part.arrayBuffer()).equals(content)).toBe(true);
+    expect(progress.at(-1)).toEqual({ loaded: content.length, total: content.length });
+    expect(result.files[0]).toMatchObject({ fileType: 'audio', duration: 12 });
+  });
+
+  test('rejects with the signal’s reason when aborted mid-upload, and stops sending', async () => {
+    const path = join(dir, 'long.mp4');
+    const size = 64 * 1024 * 1024;
+    await writeFile(path, Buffer.alloc(size));
+    let received = 0;
+    const controller = new AbortController();
+    const reason = new Error('user cancelled');
+    handler = (req) => {
+      req.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received > 1024 * 1024 && !controller.signal.aborted) {
+          req.pause(); // a slow server: the client is still sending when the user aborts
+          controller.abort(reason);
+        }
+      });
+    };
+    const error = await new Uploads(client().transport)
+      .create('s1', { files: [await fileFromPath(path)] }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(received).toBeLessThan(size);
+  });
+});
+
+describe('downloadToFile', () => {
+  const job = (url: string, size?: number): RenderJob => ({ id: 'render_7', status: 'completed', output: { url, size }, raw: {} });
+  const video = Buffer.alloc(2 * 1024 * 1024 + 5, 'v');
+
+  test('writes a temporary file and renames it once complete', async () => {
+    handler = (req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.end(video);
+    };
+    const nemo = client();
+    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const path = join(dir, 'out.mp4');
+    const progress: { loaded: number; total: number | undefined }[] = [];
+    const result = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`, video.length), path, { onProgress: (p) => progress.push(p) });
+    expect((await readFile(path)).equals(video)).toBe(true);
+    expect(await readdir(dir)).toEqual(['out.mp4']);
+    expect(result).toMatchObject({ path, bytes: video.length });
+    expect(progress.at(-1)).toEqual({ loaded: video.length, total: video.length });
+    expect(requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/cdn/out.mp4', undefined]]);
+  });
+
+  test('leaves no file (and keeps an older one) when the download breaks off', async () => {
+    handler = (req, res) => {
+      if (req.url?.startsWith('/cdn/')) {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(video.length) });
+        res.write(video.subarray(0, 1024 * 1024), () => res.destroy());
+        return;
+      }
+      res.writeHead(500).end();
+    };
+    const nemo = client();
+    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const path = join(dir, 'out.mp4');
+    await writeFile(path, 'older video');
+    await expect(downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path)).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['out.mp4']);
+    expect(await readFile(path, 'utf8')).toBe('older video');
+  });
+
+  test('rejects with the signal’s reason when aborted, leaving nothing behind', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.write(video.subarray(0, 1024), () => controller.abort(reason));
+    };
+    const nemo = client();
+    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const path = join(dir, 'out.mp4');
+    const error = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
