@@ -13,6 +13,8 @@ import { generate, type GenerateOptions, type GenerateResult } from './generate.
 import { Auth } from './resources/auth.js';
 import { Chat } from './resources/chat.js';
 import { Credits } from './resources/credits.js';
+import { Render } from './resources/render.js';
+import { Uploads } from './resources/uploads.js';
 import { Sessions } from './resources/sessions.js';
 import { State } from './resources/state.js';
 import { VERSION } from './version.js';
@@ -70,6 +72,10 @@ export class NemoVideo {
   readonly state: State;
   /** Chat with the agent (SSE) and recovery through state. */
   readonly chat: Chat;
+  /** Upload files or URLs into a session. */
+  readonly uploads: Uploads;
+  /** Render (export) drafts and download the video. */
+  readonly render: Render;
   /** The resolved API base. */
   readonly baseURL: string;
   /** The resolved web base. */
@@ -120,6 +126,8 @@ export class NemoVideo {
     this.state = new State(this.transport);
     const readState = this.state.latest.bind(this.state);
     this.chat = new Chat(this.transport, readState);
+    this.uploads = new Uploads(this.transport);
+    this.render = new Render(this.transport, readState);
   }
 
   /**
@@ -138,7 +146,7 @@ export class NemoVideo {
    * ```
    */
   generate(prompt: string, options?: GenerateOptions): Promise<GenerateResult> {
-    return generate(this as never, prompt, options);
+    return generate(this, prompt, options);
   }
 
   /** A log-safe view of the client: URLs and a redacted token. */

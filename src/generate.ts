@@ -5,22 +5,16 @@
  */
 import { InvalidArgumentError, ExportBlockedError, NemoVideoError, StreamInterruptedError, StreamTimeoutError } from './core/errors.js';
 import { sleep } from './core/sleep.js';
-import type { ChatEvent, ChatResult, RequestOptions } from './core/types.js';
+import type { ChatEvent, ChatResult } from './core/types.js';
 import { diffTimelines, type TimelineChange } from './decoders/diff.js';
 import { isExportable } from './decoders/draft.js';
 import { detectLanguage } from './decoders/language.js';
 import { summarizeTimeline } from './decoders/timeline.js';
 import type { Auth } from './resources/auth.js';
 import type { Chat, ChatRecoverOptions, ChatSendOptions } from './resources/chat.js';
+import type { Render, RenderExportOptions, RenderJob } from './resources/render.js';
 import type { Sessions } from './resources/sessions.js';
 import type { SessionState, State } from './resources/state.js';
-
-/** A render job as `render.export` returns it (see the render resource). */
-export interface GenerateRenderJob {
-  id: string;
-  status: string;
-  output?: { url?: string | undefined } | undefined;
-}
 
 /** Where {@link generate} is: `phase` plus what is known by then. */
 export type GenerateProgress =
@@ -32,7 +26,7 @@ export type GenerateProgress =
   | { phase: 'done'; sessionId: string };
 
 /** Options of {@link generate}. */
-export interface GenerateOptions<RenderOptions = Record<string, unknown>> {
+export interface GenerateOptions {
   /** Use this session instead of creating one. */
   sessionId?: string | undefined;
   /** Session language (BCP 47). Default: detected from the prompt. */
@@ -51,11 +45,11 @@ export interface GenerateOptions<RenderOptions = Record<string, unknown>> {
   /** Reading state until the draft is exportable and stops changing. Defaults: every 15 000 ms, at most 20 reads. */
   settle?: { intervalMs?: number | undefined; maxPolls?: number | undefined } | undefined;
   /** Options of `render.export`. */
-  render?: RenderOptions | undefined;
+  render?: Omit<RenderExportOptions, 'signal'> | undefined;
 }
 
 /** What {@link generate} returns. */
-export interface GenerateResult<Job = GenerateRenderJob> {
+export interface GenerateResult {
   sessionId: string;
   taskId: string | undefined;
   /** The agent's final text ('' when it answered silently). */
@@ -69,7 +63,7 @@ export interface GenerateResult<Job = GenerateRenderJob> {
   /** What the job changed in the timeline. */
   changes: TimelineChange[];
   /** The completed render, when exported. */
-  render?: Job | undefined;
+  render?: RenderJob | undefined;
   /** The video's URL, when exported. */
   url?: string | undefined;
   /** A browser link to the project (claim token, never the bearer token). */
@@ -79,23 +73,19 @@ export interface GenerateResult<Job = GenerateRenderJob> {
 }
 
 /** The resources {@link generate} runs on. */
-export interface GenerateDeps<RenderOptions, Job extends GenerateRenderJob> {
+export interface GenerateDeps {
   auth: Pick<Auth, 'claimUrl'>;
   sessions: Pick<Sessions, 'create'>;
   chat: Pick<Chat, 'send' | 'recover'>;
   state: Pick<State, 'latest'>;
-  render: { export(sessionId: string, options?: RenderOptions & RequestOptions): Promise<Job> };
+  render: Pick<Render, 'export'>;
 }
 
 /**
  * Runs the whole job. Every failure is a typed error carrying `sessionId` (and the render id
  * for render errors) so the caller can resume instead of paying again.
  */
-export async function generate<RenderOptions, Job extends GenerateRenderJob>(
-  deps: GenerateDeps<RenderOptions, Job>,
-  prompt: string,
-  options: GenerateOptions<RenderOptions> = {},
-): Promise<GenerateResult<Job>> {
+export async function generate(deps: GenerateDeps, prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidArgumentError('prompt must be a non-empty string.');
   const { signal, onProgress } = options;
   const request = { signal };
@@ -136,7 +126,7 @@ export async function generate<RenderOptions, Job extends GenerateRenderJob>(
 
     const state = await settle(deps, sid, settled, options);
     taskId ??= state.taskId;
-    const result: GenerateResult<Job> = {
+    const result: GenerateResult = {
       sessionId: sid,
       taskId,
       text: chat.result.text,
@@ -150,10 +140,12 @@ export async function generate<RenderOptions, Job extends GenerateRenderJob>(
       onProgress?.({ phase: 'render', sessionId: sid });
       try {
         const job = await deps.render.export(sid, {
-          ...(options.render as RenderOptions),
+          ...options.render,
           signal,
-          onProgress: (job: { id?: string; progress?: number; status?: string }) =>
-            onProgress?.({ phase: 'render', sessionId: sid, renderId: job.id, progress: job.progress, status: job.status }),
+          onProgress: (job) => {
+            options.render?.onProgress?.(job);
+            onProgress?.({ phase: 'render', sessionId: sid, renderId: job.id, progress: job.progress, status: job.status });
+          },
         });
         result.render = job;
         result.url = job.output?.url;
@@ -182,12 +174,7 @@ interface ChatOutcome {
   error?: unknown;
 }
 
-async function followChat<R, J extends GenerateRenderJob>(
-  deps: GenerateDeps<R, J>,
-  sessionId: string,
-  prompt: string,
-  options: GenerateOptions<R>,
-): Promise<ChatOutcome> {
+async function followChat(deps: GenerateDeps, sessionId: string, prompt: string, options: GenerateOptions): Promise<ChatOutcome> {
   const { onEvent, onProgress } = options;
   const stream = deps.chat.send(sessionId, prompt, {
     ...options.chat,
@@ -215,12 +202,7 @@ async function followChat<R, J extends GenerateRenderJob>(
 
 // Reads state until the draft is exportable and two reads in a row agree (the backend adds
 // music, title and effects in a second stage), within `settle.maxPolls` reads.
-async function settle<R, J extends GenerateRenderJob>(
-  deps: GenerateDeps<R, J>,
-  sessionId: string,
-  first: SessionState | undefined,
-  options: GenerateOptions<R>,
-): Promise<SessionState> {
+async function settle(deps: GenerateDeps, sessionId: string, first: SessionState | undefined, options: GenerateOptions): Promise<SessionState> {
   const intervalMs = options.settle?.intervalMs ?? 15_000;
   const maxPolls = Math.max(1, options.settle?.maxPolls ?? 20);
   let previous: string | undefined;

@@ -26,9 +26,29 @@ export type {
   ChatResult,
 } from './core/types.js';
 
+export type {
+  UploadData,
+  UploadFile,
+  UploadInput,
+  UploadCreateParams,
+  UploadCreateOptions,
+  UploadProgress,
+  UploadedFile,
+  UploadResult,
+} from './resources/uploads.js';
+export type {
+  RenderStatus,
+  RenderOutput,
+  RenderJob,
+  RenderCreateParams,
+  RenderRetrieveOptions,
+  RenderWaitOptions,
+  RenderExportOptions,
+  RenderDownloadOptions,
+} from './resources/render.js';
 export type { ChatStream, ChatStreamOptions } from './resources/chat-stream.js';
 export type { ChatSendOptions, ChatRecoverOptions, ChatRecovery } from './resources/chat.js';
-export type { GenerateOptions, GenerateResult, GenerateProgress, GenerateRenderJob } from './generate.js';
+export type { GenerateOptions, GenerateResult, GenerateProgress } from './generate.js';
 
 // Draft decoders and intent helpers (pure; importable without the client)
 export { decodeDraft, isExportable } from './decoders/draft.js';
