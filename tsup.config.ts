@@ -11,6 +11,9 @@ export default defineConfig([
     platform: 'neutral',
     splitting: true,
     treeshake: true,
+    // Keep `node:` specifiers: Deno and bundlers need them to tell built-ins from packages.
+    removeNodeProtocol: false,
+    external: [/^node:/],
   },
   {
     entry: { cli: 'src/cli/main.ts' },
@@ -19,5 +22,6 @@ export default defineConfig([
     target: 'node22',
     banner: { js: '#!/usr/bin/env node' },
     sourcemap: true,
+    removeNodeProtocol: false,
   },
 ]);

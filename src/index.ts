@@ -6,7 +6,18 @@
 
 // Client
 export { NemoVideo, type ClientOptions } from './client.js';
-export type { Attribution } from './core/transport.js';
+export type { Attribution, Transport, TransportOptions, CallOptions } from './core/transport.js';
+export type { TokenManager, TokenManagerOptions, AcquiredToken } from './core/auth.js';
+
+// Resources (constructed by the client; exported for their types)
+export type { Resource } from './resources/resource.js';
+export type { Auth } from './resources/auth.js';
+export type { Sessions } from './resources/sessions.js';
+export type { Credits } from './resources/credits.js';
+export type { State } from './resources/state.js';
+export type { Chat } from './resources/chat.js';
+export type { Uploads } from './resources/uploads.js';
+export type { Render, ReadState } from './resources/render.js';
 export type { Logger, LogLevel } from './core/logger.js';
 export type { RequestOptions } from './core/types.js';
 
