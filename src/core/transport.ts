@@ -9,7 +9,7 @@ import { envelopeCode, errorFromResponse } from './error-map.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
 import type { Logger } from './logger.js';
-import { backoffDelay, backoffLimitMs, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
+import { backoffDelay, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
 import type { RequestOptions } from './types.js';
 
 /** Attribution sent on every request (PROTOCOL.md › Headers). */
@@ -66,13 +66,15 @@ interface CallState {
   method: string;
   options: CallOptions;
   stream: boolean;
+  idempotent: boolean;
   timeoutMs: number;
   token?: string | undefined;
+  /** The wait before the next retry when the server set it (Retry-After) or none is due (refresh). */
+  delayMs: number | undefined;
   started: number;
   rateLimited: boolean;
   refreshed: boolean;
   retries: number;
-  body?: unknown;
 }
 
 const contextKey = 'nemovideoCall';
@@ -97,10 +99,11 @@ export class Transport {
         [wireHeaders.platform]: options.attribution.platform,
       },
       throwHttpErrors: true,
+      // No afterResponse hook: ky clones every response for each one, which doubled the cost of
+      // a JSON call (bench/request-overhead). Bodies are read once, in `request`.
       hooks: {
         beforeRequest: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
         beforeRetry: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
-        afterResponse: [({ request, response, options: o }) => this.#afterResponse(request, response, stateOf(o))],
         beforeError: [({ error, options: o }) => this.#toTypedError(error, stateOf(o))],
       },
     });
@@ -109,16 +112,18 @@ export class Transport {
   /** Sends a JSON call and returns the unwrapped `data` (or the top-level answer when there is no envelope). */
   async request(path: string, options: CallOptions = {}): Promise<unknown> {
     const state = this.#state(path, options, false);
-    const response = await this.#send(state);
-    void response.body?.cancel().catch(() => {});
-    const body = state.body;
-    if (typeof body !== 'object' || body === null) {
-      throw new ResponseValidationError(`Expected a JSON object from ${state.method} ${path}, got ${body === undefined ? 'an empty body' : typeof body}.`, '', {
-        status: response.status,
-        sessionId: options.sessionId,
-      });
+    for (;;) {
+      const response = await this.#send(state);
+      const body = await readBody(response, state);
+      if (await this.#replayAfterEnvelopeError(response, body, state)) continue;
+      if (typeof body !== 'object' || body === null) {
+        throw new ResponseValidationError(`Expected a JSON object from ${state.method} ${path}, got ${body === undefined ? 'an empty body' : typeof body}.`, '', {
+          status: response.status,
+          sessionId: options.sessionId,
+        });
+      }
+      return 'code' in body && 'data' in body ? (body as { data: unknown }).data : body;
     }
-    return 'code' in body && 'data' in body ? (body as { data: unknown }).data : body;
   }
 
   /**
@@ -127,7 +132,15 @@ export class Transport {
    * the headers: the caller watches the stream.
    */
   async stream(path: string, options: CallOptions = {}): Promise<Response> {
-    return this.#send(this.#state(path, options, true));
+    const state = this.#state(path, options, true);
+    for (;;) {
+      const response = await this.#send(state);
+      if (!isJson(response)) return response;
+      // A JSON answer to a streaming call carries an envelope (usually an error).
+      const body = await readBody(response, state);
+      if (await this.#replayAfterEnvelopeError(response, body, state)) continue;
+      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+    }
   }
 
   #state(path: string, options: CallOptions, stream: boolean): CallState {
@@ -137,42 +150,40 @@ export class Transport {
       method,
       options,
       stream,
+      idempotent: options.idempotent ?? method === 'GET',
       timeoutMs: options.timeout ?? this.options.timeout,
       started: 0,
       rateLimited: false,
       refreshed: false,
       retries: 0,
+      delayMs: undefined,
     };
   }
 
   async #send(state: CallState): Promise<Response> {
     const { options } = state;
     options.signal?.throwIfAborted();
-    const idempotent = options.idempotent ?? state.method === 'GET';
-    const maxRetries = this.options.maxRetries;
     try {
-      return await this.#ky(state.path.replace(/^\//, ''), {
+      const response = await this.#ky(state.path.replace(/^\//, ''), {
         method: state.method,
         // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
         ...defined({ json: options.json, body: options.body, headers: options.headers, signal: options.signal, redirect: options.redirect }),
         timeout: state.timeoutMs > 0 ? state.timeoutMs : false,
         context: { [contextKey]: state },
         retry: {
-          // Room for the normal retries plus one 429 wait and one token refresh (forced by hooks).
-          limit: options.noRetry ? 0 : maxRetries + 2,
+          // Room for the normal retries plus one 429 wait and one token refresh.
+          limit: options.noRetry ? 0 : this.options.maxRetries + 2,
           methods: ['get', 'post', 'put', 'patch', 'delete', 'head'],
           statusCodes: [],
-          delay: backoffDelay,
-          jitter: true,
-          backoffLimit: backoffLimitMs,
-          shouldRetry: ({ error }) => {
-            if (!idempotent || options.noRetry || state.retries >= maxRetries) return false;
-            const retry = isNetworkError(error) || (isHTTPError(error) && isRetryableHttpStatus(error.response.status));
-            if (retry) state.retries++;
-            return retry;
-          },
+          backoffLimit: Number.POSITIVE_INFINITY,
+          delay: (attempt) => state.delayMs ?? backoffDelay(attempt),
+          // Full jitter on backoff; a wait the server asked for (Retry-After) is kept exact.
+          jitter: (ms) => (state.delayMs === undefined ? Math.random() * ms : ms),
+          shouldRetry: ({ error }) => this.#shouldRetry(error, state),
         },
       });
+      this.#log(state, response.status);
+      return response;
     } catch (error) {
       // An abort is the caller's: rethrow its reason untouched (STYLE.md › Errors).
       if (options.signal?.aborted) throw options.signal.reason;
@@ -180,38 +191,53 @@ export class Transport {
     }
   }
 
+  // The retry rules of API.md › Reliability, for one failed attempt.
+  async #shouldRetry(error: Error, state: CallState): Promise<boolean> {
+    const status = isHTTPError(error) ? error.response.status : undefined;
+    state.delayMs = undefined;
+    let retry = false;
+    if (status === 429) {
+      retry = !state.rateLimited;
+      state.rateLimited = true;
+      state.delayMs = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
+    } else if (status === 401 || (status !== undefined && envelopeCode((error as HTTPError).data) === 1001)) {
+      retry = await this.#refresh(state);
+      state.delayMs = 0;
+    } else if (state.idempotent && state.retries < this.options.maxRetries) {
+      retry = status === undefined ? isNetworkError(error) : isRetryableHttpStatus(status);
+      if (retry) state.retries++;
+    }
+    this.#log(state, status ?? 'network error', retry ? `retrying in ${Math.round(state.delayMs ?? 0) || 'backoff'} ms` : undefined);
+    return retry;
+  }
+
+  // 1001 with a token the SDK acquired: one new token (single flight in TokenManager), one replay.
+  async #refresh(state: CallState): Promise<boolean> {
+    const { tokens, logger } = this.options;
+    if (state.options.auth === false || tokens.userSupplied || state.refreshed || state.options.noRetry) return false;
+    state.refreshed = true;
+    logger.info(`token expired (1001); acquiring a new anonymous token and replaying ${state.method} ${state.path} once`);
+    await tokens.refresh(state.token);
+    return true;
+  }
+
+  // An envelope error in a 2xx answer: replay once after a 1001 refresh, else throw it typed.
+  async #replayAfterEnvelopeError(response: Response, body: unknown, state: CallState): Promise<boolean> {
+    const code = envelopeCode(body);
+    if (code === undefined) return false;
+    if (code === 1001 && (await this.#refresh(state))) return true;
+    throw this.#mapResponse(response.status, body, response.headers, state);
+  }
+
+  #log(state: CallState, status: number | string, note?: string): void {
+    this.options.logger.debug(`${state.method} ${state.path} ${status} ${Date.now() - state.started}ms${note ? ` (${note})` : ''}`);
+  }
+
   async #authorize(request: Request, state: CallState): Promise<void> {
     state.started = Date.now();
     if (state.options.auth === false) return;
     state.token = await this.options.tokens.token();
     request.headers.set(wireHeaders.authorization, `Bearer ${state.token}`);
-  }
-
-  async #afterResponse(request: Request, response: Response, state: CallState): Promise<Response | ReturnType<typeof ky.retry> | void> {
-    const { logger, tokens } = this.options;
-    logger.debug(`${state.method} ${state.path} ${response.status} ${Date.now() - state.started}ms`);
-    const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
-    if (response.ok && state.stream && (isEventStream || !isJson(response))) return;
-    const authFailed = response.status === 401;
-    if (!response.ok && !authFailed && response.status !== 429) return; // ky raises HTTPError; retry policy and mapping follow.
-    if (response.status === 429) {
-      if (state.rateLimited || state.options.noRetry) return;
-      state.rateLimited = true;
-      const delay = retryAfterMs(response.headers) ?? defaultRateLimitWaitMs;
-      logger.info(`${state.method} ${state.path} rate limited; retrying once in ${delay} ms`);
-      return ky.retry({ delay, code: 'RATE_LIMITED' });
-    }
-    state.body = await readBody(response, state, request);
-    if (!authFailed && envelopeCode(state.body) === undefined) return;
-    const expired = authFailed || envelopeCode(state.body) === 1001;
-    if (expired && state.options.auth !== false && !tokens.userSupplied && !state.refreshed && !state.options.noRetry) {
-      state.refreshed = true;
-      logger.info(`token expired (1001); acquiring a new anonymous token and replaying ${state.method} ${state.path} once`);
-      await tokens.refresh(state.token);
-      return ky.retry({ delay: 0, code: 'TOKEN_REFRESHED' });
-    }
-    if (expired && authFailed && !response.ok) return; // mapped from the HTTPError with its body
-    throw this.#mapResponse(response.status, state.body, response.headers, state);
   }
 
   #mapResponse(status: number, body: unknown, headers: Headers, state: CallState) {
@@ -224,7 +250,7 @@ export class Transport {
     const sessionId = state.options.sessionId;
     if (error instanceof HTTPError || isHTTPError(error)) {
       const { response } = error;
-      const body = error.data ?? state.body;
+      const body = error.data;
       return this.#mapResponse(response.status, body, response.headers, state);
     }
     if (isTimeoutError(error)) {
@@ -259,7 +285,7 @@ function isJson(response: Response): boolean {
 
 // Reads a (cloned) body within what is left of the call's timeout, so a server that trickles its
 // body past the deadline fails with TimeoutError instead of hanging.
-async function readBody(response: Response, state: CallState, request: Request): Promise<unknown> {
+async function readBody(response: Response, state: CallState): Promise<unknown> {
   if (!(state.timeoutMs > 0)) return parseBody(await response.text());
   const left = state.timeoutMs - (Date.now() - state.started);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -272,7 +298,7 @@ async function readBody(response: Response, state: CallState, request: Request):
   try {
     return parseBody(await Promise.race([response.text(), deadline]));
   } catch (error) {
-    if (request.signal.aborted && !(error instanceof TimeoutError)) throw request.signal.reason;
+    if (state.options.signal?.aborted && !(error instanceof TimeoutError)) throw state.options.signal.reason;
     throw error;
   } finally {
     clearTimeout(timer);
