@@ -1,0 +1,140 @@
+/**
+ * What every command runs with: the output, the client (on the real API, a URL, or an
+ * in-process emulator), the run's signal and poll timings, and the ids known so far.
+ * @module
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
+import { FileTokenStore } from '../node/index.js';
+import { createEmulatorCore, type EmulatorCore, type EmulatorOptions } from '../testing/emulator/index.js';
+import { UsageError, type RunIds } from './errors.js';
+import { createUi, type Ui } from './ui/output.js';
+import type { CliIo } from './ui/types.js';
+
+/** The global flags. */
+export interface GlobalOptions {
+  emulator?: boolean | undefined;
+  json?: boolean | undefined;
+  baseUrl?: string | undefined;
+  token?: string | undefined;
+  quiet?: boolean | undefined;
+  color?: boolean | undefined;
+  pollInterval?: number | undefined;
+}
+
+/** How often to read state and render status, and how long to wait. */
+export interface Timing {
+  settle?: { intervalMs: number; maxPolls: number } | undefined;
+  render?: { intervalMs: number; maxPolls: number } | undefined;
+  recovery?: { firstDelayMs: number; intervalMs: number; maxUnchanged?: number } | undefined;
+}
+
+/** What a command runs with. */
+export interface Context {
+  io: CliIo;
+  ui: Ui;
+  nemo: NemoVideo;
+  signal: AbortSignal | undefined;
+  ids: RunIds;
+  timing: Timing;
+  /** True when `--emulator` is on (URLs it prints only work inside this process). */
+  emulated: boolean;
+  /** Ends open emulator streams. */
+  close(): void;
+}
+
+/**
+ * Emulator timings that make a whole `generate` take a few seconds (`--emulator`,
+ * `nemovideo emulator --fast`). The second stage (music, title) lands before the settle poll
+ * that follows it, so the job settles on the finished draft.
+ */
+export const fastEmulatorOptions: EmulatorOptions = {
+  replyMs: 100,
+  generationMs: 1000,
+  editMs: 300,
+  secondStageMs: 300,
+  renderTimeMs: 1500,
+  heartbeatEveryMs: 250,
+};
+
+// Settle reads must be further apart than `secondStageMs`, or two reads before the second stage agree.
+const emulatorTiming: Timing = {
+  settle: { intervalMs: 500, maxPolls: 60 },
+  render: { intervalMs: 200, maxPolls: 150 },
+  recovery: { firstDelayMs: 200, intervalMs: 300 },
+};
+
+// The documented cadences wait about five minutes in all; a shorter interval polls more often, not less long.
+function timingFor(pollMs: number): Timing {
+  const polls = Math.max(10, Math.ceil(300_000 / pollMs));
+  return {
+    settle: { intervalMs: pollMs, maxPolls: polls },
+    render: { intervalMs: pollMs, maxPolls: polls },
+    recovery: { firstDelayMs: pollMs, intervalMs: pollMs },
+  };
+}
+
+/** `~/.config/nemovideo`, from the run's `HOME` (so tests can use a temporary one); `NEMO_CONFIG_DIR` overrides it. */
+export function configDir(env: CliIo['env']): string {
+  if (env.NEMO_CONFIG_DIR) return env.NEMO_CONFIG_DIR;
+  return join(env.HOME || env.USERPROFILE || homedir(), '.config', 'nemovideo');
+}
+
+/** Whether `DEBUG` asks for the SDK's request log and stacks (`DEBUG=nemovideo`, `DEBUG=*`). */
+export function isDebug(env: CliIo['env']): boolean {
+  return (env.DEBUG ?? '').split(/[\s,]+/).some((name) => name === '*' || name === 'nemovideo' || name === 'nemovideo:*');
+}
+
+/** Builds the context of a command from the global flags. */
+export function createContext(io: CliIo, options: GlobalOptions): Context {
+  const { env } = io;
+  const json = options.json === true;
+  const tty = io.isTTY ?? io.stdout.isTTY === true;
+  const ui = createUi({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    mode: json ? 'json' : tty ? 'tty' : 'plain',
+    quiet: options.quiet === true,
+    color: options.color !== false && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+  });
+  let emulator: EmulatorCore | undefined;
+  if (options.emulator) {
+    if (options.baseUrl) throw new UsageError('--emulator and --base-url exclude each other: pick one.');
+    emulator = createEmulatorCore({ ...fastEmulatorOptions, seed: env.NEMO_EMULATOR_SEED });
+  }
+  const logger: Logger = {
+    debug: (message) => ui.note(message),
+    info: (message) => ui.note(message),
+    warn: (message) => ui.warn(message),
+    error: (message) => ui.warn(message),
+  };
+  const nemo = new NemoVideo({
+    token: options.token ?? env.NEMO_TOKEN,
+    clientId: env.NEMO_CLIENT_ID,
+    // Any origin reaches the in-process emulator; this one says so in the URLs it hands out.
+    baseURL: emulator ? 'http://emulator.invalid' : (options.baseUrl ?? env.NEMO_API_URL),
+    webURL: env.NEMO_WEB_URL,
+    // Emulator tokens must never replace the real ones on disk.
+    tokenStore: emulator
+      ? new MemoryTokenStore()
+      : new FileTokenStore({ dir: configDir(env), onError: (error) => ui.warn(`Warning: ${error.message}`) }),
+    fetch: emulator?.fetch,
+    logger,
+    logLevel: isDebug(env) ? 'debug' : 'warn',
+  });
+  const timing = options.pollInterval !== undefined ? timingFor(options.pollInterval) : emulator ? emulatorTiming : {};
+  return {
+    io,
+    ui,
+    nemo,
+    signal: io.signal,
+    ids: {},
+    timing,
+    emulated: emulator !== undefined,
+    close() {
+      ui.close();
+      emulator?.closeStreams(new Error('The command ended'));
+    },
+  };
+}
