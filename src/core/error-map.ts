@@ -107,7 +107,8 @@ const byStatus: Record<number, Build> = {
  */
 export function errorFromResponse(status: number, body: unknown, headers: Headers, ctx: ErrorContext): APIError {
   const code = envelopeCode(body);
-  const message = redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`));
+  // Messages are composed as `<server message>. <what to do>`: drop the server's own final period.
+  const message = redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`)).replace(/[.\s]+$/, '');
   const details: Details = {
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
