@@ -136,6 +136,42 @@ describe('ChatStream on captured ADK streams', () => {
     expect(await stream.finalResult()).toBe(result);
   });
 
+  test('finalResult() first and an iterator in the same tick both see everything', async () => {
+    const { stream } = streamOf([fixture('text_stream.sse')]);
+    const pending = stream.finalResult();
+    const events = await collect(stream);
+    expect(events).toHaveLength(4);
+    expect((await pending).text).toBe(textStream);
+  });
+
+  test('an unconsumed stream pauses reading, and finalResult() later still completes it', async () => {
+    const many = new Uint8Array(Array.from({ length: 40 }, () => [...fixture('text_stream.sse')]).flat());
+    const { stream, open } = streamOf([many]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const result = await stream.finalResult();
+    expect(result.events).toHaveLength(40);
+    expect(open.calls).toBe(1);
+  });
+
+  test('answers next() calls made without waiting, in order', async () => {
+    const { stream } = streamOf([fixture('tool_then_text.nostream.sse')]);
+    const it = stream[Symbol.asyncIterator]();
+    const steps = await Promise.all([it.next(), it.next(), it.next(), it.next()]);
+    expect(steps.map((s) => (s.done ? 'done' : summarize(s.value)))).toEqual([
+      'tool_call generate_video {"prompt":"a cat surfing a wave","duration":10}',
+      'tool_result generate_video',
+      `text=${catVideo}`,
+      'done',
+    ]);
+  });
+
+  test('turns a synchronous throw of open into a rejection', async () => {
+    const stream = new ChatStream({ sessionId: 's', open: () => { throw new TypeError('bad url'); } });
+    const error = await rejectionOf(stream.finalResult());
+    expect(error).toBeInstanceOf(APIConnectionError);
+    expect((error as APIConnectionError).cause).toBeInstanceOf(TypeError);
+  });
+
   test('refuses a second iteration with a clear error', async () => {
     const { stream } = streamOf([fixture('text_stream.sse')]);
     await collect(stream);
