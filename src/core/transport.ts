@@ -4,7 +4,7 @@
  * error. Resources call {@link Transport.request} (JSON) or {@link Transport.stream} (SSE, files).
  * @module
  */
-import ky, { HTTPError, isHTTPError, isNetworkError, isTimeoutError, type KyInstance } from 'ky';
+import type { HTTPError, KyInstance, NetworkError } from 'ky';
 import { envelopeCode, errorFromResponse } from './error-map.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
@@ -80,15 +80,30 @@ interface CallState {
 const contextKey = 'nemovideoCall';
 const stateOf = (options: { context: Record<string, unknown> }) => options.context[contextKey] as CallState;
 
+// ky's error classes by name, as its own guards do (works across copies of ky).
+const isHTTPError = (e: unknown): e is HTTPError => (e as Error | undefined)?.name === 'HTTPError';
+const isNetworkError = (e: unknown): e is NetworkError => (e as Error | undefined)?.name === 'NetworkError';
+const isTimeoutError = (e: unknown): boolean => (e as Error | undefined)?.name === 'TimeoutError' && !(e instanceof NemoVideoError);
+
 /** The HTTP core shared by all resources of one client. */
 export class Transport {
   readonly options: TransportOptions;
-  readonly #ky: KyInstance;
+  #ky: Promise<KyInstance> | undefined;
 
   constructor(options: TransportOptions) {
     this.options = options;
+  }
+
+  // ky is loaded on the first call, not at import: Node builds its fetch machinery when ky loads
+  // (about 30 ms, FACTS.md), which a cold `import('nemovideo')` then does not pay.
+  #client(): Promise<KyInstance> {
+    return (this.#ky ??= import('ky').then(({ default: ky }) => this.#create(ky)));
+  }
+
+  #create(ky: KyInstance): KyInstance {
+    const { options } = this;
     const userFetch = options.fetch;
-    this.#ky = ky.create({
+    return ky.create({
       baseUrl: options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`,
       // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
       // (FACTS.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
@@ -164,7 +179,8 @@ export class Transport {
     const { options } = state;
     options.signal?.throwIfAborted();
     try {
-      const response = await this.#ky(state.path.replace(/^\//, ''), {
+      const ky = await this.#client();
+      const response = await ky(state.path.replace(/^\//, ''), {
         method: state.method,
         // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
         ...defined({ json: options.json, body: options.body, headers: options.headers, signal: options.signal, redirect: options.redirect }),
@@ -248,7 +264,7 @@ export class Transport {
   #toTypedError(error: Error, state: CallState): Error {
     if (error instanceof NemoVideoError) return error;
     const sessionId = state.options.sessionId;
-    if (error instanceof HTTPError || isHTTPError(error)) {
+    if (isHTTPError(error)) {
       const { response } = error;
       const body = error.data;
       return this.#mapResponse(response.status, body, response.headers, state);

@@ -6,6 +6,17 @@
 import type { ZodMiniType } from 'zod/mini';
 import { ResponseValidationError } from './errors.js';
 
+type Schemas = typeof import('../decoders/schemas.js');
+let schemas: Promise<Schemas> | undefined;
+
+/**
+ * Loads the response schemas on first use: zod costs about 40 ms to load (FACTS.md), which a
+ * cold `import('nemovideo')` then does not pay.
+ */
+export function loadSchemas(): Promise<Schemas> {
+  return (schemas ??= import('../decoders/schemas.js'));
+}
+
 /** Validates `value` against `schema`; `where` names the call for the message (e.g. `GET /api/credits/balance/simple`). */
 export function validate<T>(schema: ZodMiniType<T>, value: unknown, where: string, sessionId?: string): T {
   const result = schema.safeParse(value);

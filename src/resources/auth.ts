@@ -5,8 +5,7 @@
 import { requireId } from '../core/args.js';
 import { wireHeaders, type Transport } from '../core/transport.js';
 import type { RequestOptions } from '../core/types.js';
-import { validate, toNumber } from '../core/validate.js';
-import { anonymousTokenSchema, claimTokenSchema } from '../decoders/schemas.js';
+import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
 
 /** A new anonymous token. Anonymous tokens live 7 days and carry the read, write and upload scopes. */
@@ -56,7 +55,7 @@ export class Auth extends Resource {
       idempotent: false,
       headers: { [wireHeaders.clientId]: clientId },
     });
-    const data = validate(anonymousTokenSchema, raw, `POST ${path}`);
+    const data = validate((await loadSchemas()).anonymousTokenSchema, raw, `POST ${path}`);
     return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
   }
 
@@ -66,7 +65,7 @@ export class Auth extends Resource {
     const sessionId = requireId(params?.sessionId, 'sessionId');
     const path = '/api/auth/claim-token';
     const raw = await this.transport.request(path, { ...options, json: { task_id: taskId, session_id: sessionId }, idempotent: true, sessionId });
-    const data = validate(claimTokenSchema, raw, `POST ${path}`, sessionId);
+    const data = validate((await loadSchemas()).claimTokenSchema, raw, `POST ${path}`, sessionId);
     return { claimToken: data.claim_token, expiresIn: toNumber(data.expires_in), raw };
   }
 

@@ -3,8 +3,7 @@
  * @module
  */
 import type { RequestOptions } from '../core/types.js';
-import { toNumber, validate } from '../core/validate.js';
-import { creditsSchema } from '../decoders/schemas.js';
+import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
 
 /** The balance: `frozen` is reserved by operations in progress. */
@@ -21,7 +20,7 @@ export class Credits extends Resource {
   async balance(options?: RequestOptions): Promise<CreditBalance> {
     const path = '/api/credits/balance/simple';
     const raw = await this.transport.request(path, options);
-    const data = validate(creditsSchema, raw, `GET ${path}`);
+    const data = validate((await loadSchemas()).creditsSchema, raw, `GET ${path}`);
     const available = toNumber(data.available) ?? 0;
     const frozen = toNumber(data.frozen) ?? 0;
     return { available, frozen, total: toNumber(data.total) ?? available + frozen, raw };

@@ -6,9 +6,8 @@ import { optionalPositive, pathSegment, requireId } from '../core/args.js';
 import { ExportBlockedError, InvalidArgumentError, NothingToExportError, PermissionDeniedError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
-import { toNumber, validate } from '../core/validate.js';
+import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
-import { renderJobSchema } from '../decoders/schemas.js';
 import { Resource } from './resource.js';
 import type { Transport } from '../core/transport.js';
 import type { SessionState } from './state.js';
@@ -139,7 +138,7 @@ export class Render extends Resource {
     } catch (error) {
       throw this.#exportBlocked(error);
     }
-    return toRenderJob(raw, id, `POST ${path}`, sessionId, 'pending');
+    return toRenderJob(await loadSchemas(), raw, id, `POST ${path}`, sessionId, 'pending');
   }
 
   /** Reads a job's status (an id kept from another process works). Retried on network errors, 408 and 5xx. */
@@ -147,7 +146,7 @@ export class Render extends Resource {
     requireId(id, 'id');
     const path = `/api/render/proxy/lambda/${pathSegment(id)}`;
     const raw = await this.transport.request(path, options);
-    return toRenderJob(raw, id, `GET ${path}`, options.sessionId, 'processing');
+    return toRenderJob(await loadSchemas(), raw, id, `GET ${path}`, options.sessionId, 'processing');
   }
 
   /**
@@ -293,9 +292,9 @@ export class Render extends Resource {
   }
 }
 
-function toRenderJob(raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus): RenderJob {
+function toRenderJob(schemas: Awaited<ReturnType<typeof loadSchemas>>, raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus): RenderJob {
   // A submit may answer with no body at all: the job is then simply pending.
-  const data = typeof raw === 'object' && raw !== null ? validate(renderJobSchema, raw, where, sessionId) : {};
+  const data = typeof raw === 'object' && raw !== null ? validate(schemas.renderJobSchema, raw, where, sessionId) : {};
   const out = data.output;
   const url = typeof out?.url === 'string' && out.url !== '' ? out.url : undefined;
   const word = typeof data.status === 'string' ? data.status.trim().toLowerCase() : undefined;

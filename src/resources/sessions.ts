@@ -4,8 +4,7 @@
  */
 import type { RequestOptions } from '../core/types.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { validate } from '../core/validate.js';
-import { sessionSchema } from '../decoders/schemas.js';
+import { loadSchemas, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
 
 /** Options of a new session. */
@@ -40,7 +39,7 @@ export class Sessions extends Resource {
       json: { task_name: params.taskName ?? 'project', language: params.language ?? 'en' },
       idempotent: false,
     });
-    const data = validate(sessionSchema, raw, `POST ${path}`);
+    const data = validate((await loadSchemas()).sessionSchema, raw, `POST ${path}`);
     this.transport.options.tokens.noteUserId(data.user_id ?? undefined);
     return { sessionId: data.session_id, taskId: data.task_id, userId: data.user_id ?? undefined, raw };
   }

@@ -4,9 +4,8 @@
  */
 import { pathSegment, requireId } from '../core/args.js';
 import type { RequestOptions } from '../core/types.js';
-import { validate } from '../core/validate.js';
+import { loadSchemas, validate } from '../core/validate.js';
 import { decodeDraft, type Draft } from '../decoders/draft.js';
-import { stateSchema } from '../decoders/schemas.js';
 import { Resource } from './resource.js';
 
 /** A session's latest state. `draft` is decoded (its wire JSON on `draft.raw`); the rest is as received. */
@@ -33,7 +32,7 @@ export class State extends Resource {
     requireId(sessionId, 'sessionId');
     const path = `/api/state/nemo_agent/me/${pathSegment(sessionId)}/latest`;
     const raw = await this.transport.request(path, { ...options, sessionId });
-    const data = validate(stateSchema, raw, `GET ${path}`, sessionId);
+    const data = validate((await loadSchemas()).stateSchema, raw, `GET ${path}`, sessionId);
     const state = data.state ?? {};
     const draft = state.draft;
     return {

@@ -7,8 +7,7 @@ import { optionalPositive, pathSegment, requireId } from '../core/args.js';
 import { maxUploadBytes, supportedExtensions } from '../core/error-map.js';
 import { FileTooLargeError, InvalidArgumentError, TimeoutError, UnsupportedFileTypeError } from '../core/errors.js';
 import type { CallOptions } from '../core/transport.js';
-import { toNumber, validate } from '../core/validate.js';
-import { uploadSchema } from '../decoders/schemas.js';
+import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
 
 /** The bytes of one file: a `Blob` (read lazily), bytes in memory, or a stream (read once). */
@@ -183,7 +182,7 @@ export class Uploads extends Resource {
         idempotent: false,
       });
       sent?.();
-      const data = validate(uploadSchema, raw, `POST ${path}`, sessionId);
+      const data = validate((await loadSchemas()).uploadSchema, raw, `POST ${path}`, sessionId);
       return {
         files: (data.files ?? []).map((f, i) => ({
           filename: f.filename ?? names[i] ?? '',
