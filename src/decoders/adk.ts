@@ -66,7 +66,6 @@ export function parseAdkData(data: string): unknown {
 export function adkBareErrorMessage(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const frame = value as Record<string, unknown>;
-  // `content` first: it is present on nearly every ADK event, so the usual answer comes from one load.
   if (frame.content !== undefined || !('error' in frame) || 'invocationId' in frame || 'errorCode' in frame) return undefined;
   const error = frame.error;
   if (typeof error === 'string') return error;
@@ -81,7 +80,7 @@ export function adkBareErrorMessage(value: unknown): string | undefined {
  * event: text parts give `text` (with `partial` and `author`), `functionCall` gives `tool_call`,
  * `functionResponse` gives `tool_result`, an `errorCode` other than `STOP` gives `error`.
  * Metadata-only events and `errorCode: "STOP"` (a normal, silent end) give nothing. Anything
- * else, including a payload that is not a JSON object, gives an `unknown` event.
+ * else (a `thought` part, inline data, a payload that is not a JSON object) gives an `unknown` event.
  */
 export function decodeAdkEvent(value: unknown): ChatEvent[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ type: 'unknown', raw: value }];

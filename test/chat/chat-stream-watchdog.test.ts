@@ -52,7 +52,7 @@ describe('ChatStream watchdogs', () => {
   });
 
   test('restarts the heartbeat clock on every real event', async () => {
-    const { body, settled } = start({ heartbeatTimeoutMs: 300_000, idleTimeoutMs: 120_000, timeoutMs: 3_600_000 });
+    const { body, settled, open } = start({ heartbeatTimeoutMs: 300_000, idleTimeoutMs: 120_000, timeoutMs: 3_600_000 });
     const ping = setInterval(() => body.push(': ping\n\n'), 60_000);
     const data = setInterval(() => body.push(frame('text_stream.nostream.sse')), 200_000);
     await vi.advanceTimersByTimeAsync(1_000_000);
@@ -63,10 +63,11 @@ describe('ChatStream watchdogs', () => {
     const outcome = await settled;
     expect((outcome as { error: unknown }).error).toBeInstanceOf(StreamTimeoutError);
     expect((outcome as { error: StreamTimeoutError }).error.partial.text).toContain('NemoVideo turns');
+    expect(open.calls).toBe(1);
   });
 
   test('times out when not a byte comes for idleTimeoutMs, before or after headers', async () => {
-    const { body, settled } = start({ idleTimeoutMs: 120_000 });
+    const { body, settled, open } = start({ idleTimeoutMs: 120_000 });
     await vi.advanceTimersByTimeAsync(60_000);
     body.push(frame('text_stream.nostream.sse'));
     await vi.advanceTimersByTimeAsync(119_000);
@@ -77,15 +78,20 @@ describe('ChatStream watchdogs', () => {
     expect(error.message).toMatch(/sent nothing for 120 s/);
     expect(error.partial.text).toContain('NemoVideo turns');
     expect(vi.getTimerCount()).toBe(0);
+    expect(open.calls).toBe(1);
 
-    const never = new ChatStream({ sessionId: 's', open: countingOpen(() => new Promise<Response>(() => {})), idleTimeoutMs: 5_000 });
+    const neverOpen = countingOpen((signal) => new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+    const never = new ChatStream({ sessionId: 's', open: neverOpen, idleTimeoutMs: 5_000 });
     const pending = rejectionOf(never.finalResult());
     await vi.advanceTimersByTimeAsync(5_000);
     expect(await pending).toBeInstanceOf(StreamTimeoutError);
+    // The request waiting for headers is aborted too, so the connection is released.
+    expect(neverOpen.signal?.aborted).toBe(true);
+    expect(neverOpen.calls).toBe(1);
   });
 
   test('times out after timeoutMs in total even while events flow', async () => {
-    const { body, settled } = start({ timeoutMs: 900_000 });
+    const { body, settled, open } = start({ timeoutMs: 900_000 });
     const data = setInterval(() => body.push(frame('text_stream.nostream.sse')), 30_000);
     await vi.advanceTimersByTimeAsync(899_000);
     expect(await isPending(settled)).toBe(true);
@@ -96,11 +102,12 @@ describe('ChatStream watchdogs', () => {
     expect(error.message).toMatch(/longer than 900 s/);
     expect(error.partial.events.length).toBeGreaterThan(20);
     expect(body.probe.cancelled).toBe(true);
+    expect(open.calls).toBe(1);
   });
 
   test('calls onStillWorking every stillWorkingEveryMs while open, and never after the end', async () => {
     const onStillWorking = vi.fn();
-    const { body, settled } = start({ onStillWorking, stillWorkingEveryMs: 120_000, idleTimeoutMs: 1_000_000 });
+    const { body, settled, open } = start({ onStillWorking, stillWorkingEveryMs: 120_000, idleTimeoutMs: 1_000_000 });
     await vi.advanceTimersByTimeAsync(370_000);
     expect(onStillWorking.mock.calls.map(([info]) => info)).toEqual([{ elapsedMs: 120_000 }, { elapsedMs: 240_000 }, { elapsedMs: 360_000 }]);
     body.push(frame('text_stream.sse'));
@@ -110,6 +117,7 @@ describe('ChatStream watchdogs', () => {
     await vi.advanceTimersByTimeAsync(600_000);
     expect(onStillWorking).toHaveBeenCalledTimes(3);
     expect(vi.getTimerCount()).toBe(0);
+    expect(open.calls).toBe(1);
   });
 
   test('survives an onStillWorking that throws', async () => {
