@@ -16,7 +16,7 @@ import type { Render, RenderExportOptions, RenderJob } from './resources/render.
 import type { Sessions } from './resources/sessions.js';
 import type { SessionState, State } from './resources/state.js';
 
-/** Where {@link generate} is: `phase` plus what is known by then. */
+/** Where `generate()` is: `phase` plus what is known by then. */
 export type GenerateProgress =
   | { phase: 'session'; sessionId: string; taskId: string | undefined }
   | { phase: 'chat'; sessionId: string; event?: ChatEvent | undefined; elapsedMs?: number | undefined }
@@ -25,7 +25,7 @@ export type GenerateProgress =
   | { phase: 'render'; sessionId: string; renderId?: string | undefined; progress?: number | undefined; status?: string | undefined }
   | { phase: 'done'; sessionId: string };
 
-/** Options of {@link generate}. */
+/** Options of `generate()`. */
 export interface GenerateOptions {
   /** Use this session instead of creating one. */
   sessionId?: string | undefined;
@@ -48,7 +48,7 @@ export interface GenerateOptions {
   render?: Omit<RenderExportOptions, 'signal'> | undefined;
 }
 
-/** What {@link generate} returns. */
+/** What `generate()` returns. */
 export interface GenerateResult {
   sessionId: string;
   taskId: string | undefined;
@@ -72,7 +72,7 @@ export interface GenerateResult {
   exportError?: NemoVideoError | undefined;
 }
 
-/** The resources {@link generate} runs on. */
+/** The resources `generate()` runs on. */
 export interface GenerateDeps {
   auth: Pick<Auth, 'claimUrl'>;
   sessions: Pick<Sessions, 'create'>;

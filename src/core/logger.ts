@@ -10,9 +10,13 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
 
 /** Where log lines go: any object with these methods (`console` works). */
 export interface Logger {
+  /** Every request: method, path, status, ms. */
   debug(message: string, ...rest: unknown[]): void;
+  /** Retries, token refreshes. */
   info(message: string, ...rest: unknown[]): void;
+  /** Recoverable trouble (an unreadable token store). */
   warn(message: string, ...rest: unknown[]): void;
+  /** Failures. */
   error(message: string, ...rest: unknown[]): void;
 }
 

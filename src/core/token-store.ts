@@ -14,8 +14,11 @@ export interface StoredCredentials {
 
 /** Persists credentials between runs. `get` must not throw for a missing or unreadable store: answer `undefined`. */
 export interface TokenStore {
+  /** Reads the credentials; `undefined` when there are none (or the store is unreadable). */
   get(): Promise<StoredCredentials | undefined>;
+  /** Saves the credentials. */
   set(credentials: StoredCredentials): Promise<void>;
+  /** Forgets the token. */
   clear(): Promise<void>;
 }
 
@@ -49,6 +52,7 @@ export class MemoryTokenStore implements TokenStore {
     return redactCredentials(this.#credentials);
   }
 
+  /** Node's `util.inspect` shows the log-safe view. */
   [inspectSymbol](): string {
     return `MemoryTokenStore ${JSON.stringify(this.toJSON())}`;
   }

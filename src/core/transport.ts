@@ -33,13 +33,21 @@ export const wireHeaders = {
 
 /** What the transport is built from; resolved by the client. */
 export interface TransportOptions {
+  /** API base. */
   baseURL: string;
+  /** Web app base (links). */
   webURL: string;
+  /** Per-request timeout in ms. */
   timeout: number;
+  /** Retries of idempotent calls. */
   maxRetries: number;
+  /** The user's `fetch`, or `undefined` for `globalThis.fetch` at each call. */
   fetch: typeof globalThis.fetch | undefined;
+  /** Attribution headers. */
   attribution: Attribution;
+  /** Where log lines go. */
   logger: Logger;
+  /** The token lifecycle. */
   tokens: TokenManager;
 }
 

@@ -69,6 +69,7 @@ export class FileTokenStore implements TokenStore {
     return { dir: this.dir };
   }
 
+  /** Node's `util.inspect` shows the log-safe view. */
   [inspectSymbol](): string {
     return `FileTokenStore ${JSON.stringify(this.toJSON())}`;
   }
