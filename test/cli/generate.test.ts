@@ -51,7 +51,12 @@ describe('nemovideo generate --emulator', () => {
   });
 
   test('on a terminal it draws a spinner and bars on stderr and keeps the results on stdout', async () => {
-    const r = await run(['generate', prompt, '--emulator', '--no-export'], { tty: true });
+    // The spinner library turns animation off when `CI` is set (as it is in our CI): unset it here.
+    const ci = process.env.CI;
+    delete process.env.CI;
+    const r = await run(['generate', prompt, '--emulator', '--no-export'], { tty: true }).finally(() => {
+      if (ci !== undefined) process.env.CI = ci;
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(ansi);
     expect(r.stderr).toContain('Agent working');
