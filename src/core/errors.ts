@@ -183,9 +183,9 @@ export class TimeoutError extends APIConnectionError {
   static override readonly kind: string = 'TimeoutError';
 }
 
-/** A chat stream went quiet (only heartbeats, or no byte at all) or ran past `timeoutMs`. Never re-send: recover through state. */
-export class StreamTimeoutError extends NemoVideoError {
-  static override readonly kind: string = 'StreamTimeoutError';
+/** A chat stream ended badly. `partial` holds what it delivered; the message was not re-sent. */
+export class ChatStreamError extends NemoVideoError {
+  static override readonly kind: string = 'ChatStreamError';
   /** What the stream delivered before it stopped. */
   readonly partial: ChatResult;
   constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
@@ -194,49 +194,41 @@ export class StreamTimeoutError extends NemoVideoError {
   }
 }
 
+/** A chat stream went quiet (only heartbeats, or no byte at all) or ran past `timeoutMs`. Never re-send: recover through state. */
+export class StreamTimeoutError extends ChatStreamError {
+  static override readonly kind: string = 'StreamTimeoutError';
+}
+
 /** A chat stream was cut before it ended. The message was not re-sent: recover through state (`chat.recover`). */
-export class StreamInterruptedError extends NemoVideoError {
+export class StreamInterruptedError extends ChatStreamError {
   static override readonly kind: string = 'StreamInterruptedError';
-  /** What the stream delivered before it was cut. */
-  readonly partial: ChatResult;
-  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
-    super(message, undefined, details);
-    this.partial = partial;
-  }
 }
 
-/** The agent failed inside the stream (a bare `{"error": …}` frame, or ADK's 404 for a missing session). */
-export class AgentError extends NemoVideoError {
+/** The agent failed inside the stream (a bare `{"error": …}` frame). */
+export class AgentError extends ChatStreamError {
   static override readonly kind: string = 'AgentError';
-  /** What the stream delivered before the failure. */
-  readonly partial: ChatResult;
-  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
-    super(message, undefined, details);
-    this.partial = partial;
-  }
 }
 
-/** A render job ended `failed` (after the one retry with a new id in `render.export`). */
-export class RenderFailedError extends NemoVideoError {
-  static override readonly kind: string = 'RenderFailedError';
-  /** The id of the last render submitted. */
+/** A render job did not end well. `renderId` names the job. */
+export class RenderError extends NemoVideoError {
+  static override readonly kind: string = 'RenderError';
+  /** The render job this is about. */
   readonly renderId: string;
   constructor(message: string, renderId: string, details: ErrorDetails = {}) {
     super(message, undefined, details);
     this.renderId = renderId;
   }
+}
+
+/** A render job ended `failed` (after the one retry with a new id in `render.export`); `renderId` names the last render submitted. */
+export class RenderFailedError extends RenderError {
+  static override readonly kind: string = 'RenderFailedError';
 }
 
 /** A render job was still running after `maxPolls`. It may still finish: `render.wait(renderId)` resumes it. */
-export class RenderTimeoutError extends NemoVideoError {
+export class RenderTimeoutError extends RenderError {
   static override readonly kind: string = 'RenderTimeoutError';
   override readonly retryable = true;
-  /** The job to resume with `render.wait`. */
-  readonly renderId: string;
-  constructor(message: string, renderId: string, details: ErrorDetails = {}) {
-    super(message, undefined, details);
-    this.renderId = renderId;
-  }
 }
 
 /** The session's draft has no segment yet, so there is nothing to render. */

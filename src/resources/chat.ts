@@ -10,24 +10,12 @@ import type { Transport } from '../core/transport.js';
 import type { RequestOptions } from '../core/types.js';
 import type { Draft } from '../decoders/draft.js';
 import { diffTimelines, type TimelineChange } from '../decoders/diff.js';
-import { ChatStream } from './chat-stream.js';
+import { ChatStream, type ChatStreamOptions } from './chat-stream.js';
 import { Resource } from './resource.js';
 import type { SessionState } from './state.js';
 
-/** Options of {@link Chat.send}. Durations in ms; `0` turns a limit off. */
-export interface ChatSendOptions {
-  /** Cancels the stream; it rejects with `signal.reason`. */
-  signal?: AbortSignal | undefined;
-  /** Only heartbeats for this long → `StreamTimeoutError`. Default 600 000 (10 min). */
-  heartbeatTimeoutMs?: number | undefined;
-  /** Not a single byte for this long → `StreamTimeoutError`. Default 120 000. */
-  idleTimeoutMs?: number | undefined;
-  /** The whole stream → `StreamTimeoutError`. Default 900 000 (15 min). */
-  timeoutMs?: number | undefined;
-  /** Called every `stillWorkingEveryMs` while the agent works. */
-  onStillWorking?: ((info: { elapsedMs: number }) => void) | undefined;
-  /** Default 120 000 (every 2 minutes). */
-  stillWorkingEveryMs?: number | undefined;
+/** Options of {@link Chat.send}: the stream's watchdogs (see {@link ChatStreamOptions}) plus `partialText`. */
+export interface ChatSendOptions extends Omit<ChatStreamOptions, 'sessionId' | 'open' | 'logger'> {
   /** Ask for live text deltas (`"streaming": true` on the wire). Default false: whole texts only. */
   partialText?: boolean | undefined;
 }
