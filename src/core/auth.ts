@@ -30,6 +30,7 @@ export class TokenManager {
   readonly #options: TokenManagerOptions;
   #token: string | undefined;
   #userId: string | undefined;
+  #expiresAt: string | undefined;
   #clientId: string | undefined;
   #pending: Promise<string> | undefined;
   #loaded: Promise<StoredCredentials | undefined> | undefined;
@@ -52,12 +53,17 @@ export class TokenManager {
 
   /** The token to send now: the current one, the store's, or a newly acquired anonymous one. */
   async token(): Promise<string> {
+    // An acquired token past its expiry is renewed before use rather than after a 1001.
+    if (this.#token && this.#expiresAt !== undefined && !this.userSupplied && !hasUsableToken({ clientId: '', token: this.#token, expiresAt: this.#expiresAt })) {
+      return this.refresh(this.#token);
+    }
     if (this.#token) return this.#token;
     const stored = await this.#load();
     if (this.#token) return this.#token;
     if (hasUsableToken(stored)) {
       this.#token = stored.token;
       this.#userId = stored.userId;
+      this.#expiresAt = stored.expiresAt;
       return stored.token;
     }
     return this.#acquireOnce();
@@ -99,6 +105,7 @@ export class TokenManager {
         const acquired = await this.#options.acquire(clientId);
         this.#token = acquired.token;
         this.#userId = acquired.userId;
+        this.#expiresAt = acquired.expiresAt;
         this.#options.logger.debug(`acquired anonymous token ${redact(acquired.token)} for ${acquired.userId}`);
         await this.#save({ clientId, token: acquired.token, userId: acquired.userId, expiresAt: acquired.expiresAt });
         return acquired.token;

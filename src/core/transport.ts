@@ -238,8 +238,14 @@ export class Transport {
   // 1001 with a token the SDK acquired: one new token (single flight in TokenManager), one replay.
   async #refresh(state: CallState): Promise<boolean> {
     const { tokens, logger } = this.options;
-    if (state.options.auth === false || tokens.userSupplied || state.refreshed || state.options.noRetry) return false;
+    if (state.options.auth === false || tokens.userSupplied || state.refreshed) return false;
     state.refreshed = true;
+    if (state.options.noRetry) {
+      // A streamed upload cannot be replayed, but the next call must not meet the same dead token.
+      logger.info(`token expired (1001); acquiring a new anonymous token for the next call (${state.method} ${state.path} is not replayed)`);
+      await tokens.refresh(state.token).catch(() => {});
+      return false;
+    }
     logger.info(`token expired (1001); acquiring a new anonymous token and replaying ${state.method} ${state.path} once`);
     await tokens.refresh(state.token);
     return true;

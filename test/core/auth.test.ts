@@ -111,6 +111,52 @@ describe('1001 handling', () => {
   });
 });
 
+describe('expiry', () => {
+  test('an acquired token past its expiry is renewed before use, not after a 1001', async () => {
+    let n = 0;
+    api.use(
+      http.post(`${base}${anonPath}`, () => {
+        n++;
+        // The first token expires within the safety margin (60 s): it must not be sent again.
+        const expires = n === 1 ? Date.now() + 30_000 : Date.now() + 7 * 864e5;
+        return ok({ token: `nmv_usr_tok${n}abcdef`, user_id: 'anon_x', expires_at: new Date(expires).toISOString() });
+      }),
+      http.get(`${base}${creditsPath}`, () => ok(balance)),
+    );
+    const nemo = new NemoVideo({ baseURL: base, clientId: 'exp' });
+    await nemo.credits.balance();
+    await nemo.credits.balance();
+    const auths = api.seen.filter((s) => s.path === creditsPath).map((s) => s.headers.authorization);
+    expect(auths).toEqual(['Bearer nmv_usr_tok1abcdef', 'Bearer nmv_usr_tok2abcdef']);
+    expect(api.count(anonPath)).toBe(2);
+  });
+
+  test('a file upload refused with 1001 is not replayed, but the next call has a fresh token', async () => {
+    let valid = '';
+    let issued = 0;
+    api.use(
+      http.post(`${base}${anonPath}`, () => {
+        valid = `nmv_usr_up${++issued}abcdefgh`;
+        return ok({ token: valid, user_id: 'anon_u', expires_at: '2099-01-01T00:00:00Z' });
+      }),
+      http.post(`${base}/api/upload-video/nemo_agent/me/s1`, () => HttpResponse.json({ code: 1001, message: 'expired' })),
+      http.get(`${base}${creditsPath}`, ({ request }) =>
+        request.headers.get('authorization') === `Bearer ${valid}` ? ok(balance) : HttpResponse.json({ code: 1001, message: 'expired' }),
+      ),
+    );
+    const nemo = new NemoVideo({ baseURL: base, clientId: 'up' });
+    await nemo.credits.balance();
+    const file = new File([new Uint8Array(16)], 'clip.mp4', { type: 'video/mp4' });
+    await expect(nemo.uploads.create('s1', { files: [file] })).rejects.toBeInstanceOf(AuthenticationError);
+    expect(api.count('/api/upload-video/nemo_agent/me/s1')).toBe(1);
+    expect(issued).toBe(2);
+    api.seen.length = 0;
+    await nemo.credits.balance();
+    expect(api.seen.map((s) => s.path)).toEqual([creditsPath]);
+    expect(api.seen[0]!.headers.authorization).toBe('Bearer nmv_usr_up2abcdefgh');
+  });
+});
+
 describe('auth resource', () => {
   test('claimUrl builds the web link from a claim token, never the bearer token', async () => {
     api.use(http.post(`${base}/api/auth/claim-token`, () => ok({ claim_token: 'clm_abc123xyz', expires_in: 604800 })));
