@@ -1,19 +1,30 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+const entries = { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' };
+
+const library: Options = {
+  target: 'es2022',
+  platform: 'neutral',
+  sourcemap: true,
+  splitting: true,
+  treeshake: true,
+  // Keep `node:` specifiers: Deno and bundlers need them to tell built-ins from packages.
+  removeNodeProtocol: false,
+  external: [/^node:/],
+};
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'es2022',
-    platform: 'neutral',
-    splitting: true,
-    treeshake: true,
-    // Keep `node:` specifiers: Deno and bundlers need them to tell built-ins from packages.
-    removeNodeProtocol: false,
-    external: [/^node:/],
+    ...library,
+    // The client and the decoders are entries of their own (internal: not in `exports`) so that
+    // each lands in its own chunk and `index.js` only re-exports. In one flattened file a bundler
+    // keeps every `class … extends` it sees, so `import { decodeDraft }` would pull in the whole
+    // client, ky and zod (35 KB instead of 2 KB: .size-limit.json).
+    entry: { ...entries, 'internal/client': 'src/client.ts', 'internal/decoders': 'src/decoders/index.ts' },
+    format: ['esm'],
+    dts: { entry: entries },
   },
+  { ...library, entry: entries, format: ['cjs'], dts: true },
   {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],

@@ -80,6 +80,28 @@ describe('package', () => {
     expect(new Error('plain')).not.toBeInstanceOf(cjs.NemoVideoError);
   });
 
+  // Bundles `contents` the way an app bundler would (one browser file, minified).
+  async function appBundle(contents: string): Promise<string[]> {
+    const result = await build({ stdin: { contents, resolveDir: root, loader: 'js' }, bundle: true, write: false, format: 'esm', platform: 'browser', minify: true, logLevel: 'silent' });
+    return result.outputFiles.map((f) => f.text);
+  }
+
+  test('the decoders alone leave the client, ky and zod out of an app bundle', async () => {
+    const [js = ''] = await appBundle(`export { decodeDraft, isExportable, summarizeTimeline } from ${JSON.stringify(dist('index.js'))};`);
+    expect(js).toContain('Timeline (');
+    expect(js).not.toContain('throwHttpErrors'); // ky
+    expect(js).not.toContain('ZodMini'); // zod/mini
+    expect(js).not.toContain('/run_sse'); // the chat resource
+  });
+
+  test('the size-limit entry is one file holding ky and the zod schemas (dynamic imports counted)', async () => {
+    const files = await appBundle(`export * from ${JSON.stringify(`${root}scripts/size/full-client.js`)};`);
+    expect(files).toHaveLength(1);
+    expect(files[0]).not.toMatch(/\bimport\(/);
+    expect(files[0]).toContain('throwHttpErrors');
+    expect(files[0]).toContain('ZodMini');
+  });
+
   test('package.json version matches the version sent in X-Skill-Version', () => {
     expect(JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version).toBe(VERSION);
   });
