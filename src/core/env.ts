@@ -6,7 +6,12 @@
 
 /** Reads an environment variable, or `undefined` where there is no `process` (browsers, workers). */
 export function readEnv(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  } catch {
+    return undefined; // Deno without --allow-env throws on any env read: treat it as unset.
+  }
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 

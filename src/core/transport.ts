@@ -55,7 +55,7 @@ export interface TransportOptions {
 export interface CallOptions extends RequestOptions {
   method?: 'GET' | 'POST';
   json?: unknown;
-  body?: BodyInit;
+  body?: RequestInit['body'];
   headers?: Record<string, string>;
   /** Safe to repeat on 408/5xx/network errors. Default: true for GET, false otherwise. */
   idempotent?: boolean;
@@ -65,7 +65,7 @@ export interface CallOptions extends RequestOptions {
   noRetry?: boolean;
   /** The session the call belongs to, copied onto errors. */
   sessionId?: string | undefined;
-  redirect?: RequestRedirect;
+  redirect?: RequestInit['redirect'];
 }
 
 // Per-call state shared by the hooks through ky's `context`.
