@@ -1,0 +1,250 @@
+/**
+ * The fast-check properties of the decoders, run long: SSE framing (test/chat/sse.property.test.ts),
+ * ADK event decoding (test/chat/adk.test.ts) and draft decoding (test/decoders/draft.property.test.ts).
+ * The tests run a few hundred cases each in CI with fixed numRuns; this runs the same properties
+ * with `FC_NUM_RUNS` cases each (default 10,000: 11 properties, 110,000 cases in all) and prints
+ * cases and time per property. Exits 1 on the first counterexample (fast-check prints it shrunk,
+ * with the seed and path to replay it).
+ *
+ * Run: `npm run bench:property`, or `FC_NUM_RUNS=50000 FC_SEED=7 npx tsx bench/property.bench.ts [filter]`.
+ */
+import { deepStrictEqual, equal, ok } from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { DraftDecodeError } from '../src/core/errors.js';
+import { SseDecoder } from '../src/core/sse.js';
+import type { ChatEvent, ChatResult } from '../src/core/types.js';
+import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../src/decoders/adk.js';
+import { decodeDraft, diffTimelines, isExportable, summarizeTimeline } from '../src/decoders/index.js';
+import { ChatStream } from '../src/resources/chat-stream.js';
+
+const numRuns = Number(process.env.FC_NUM_RUNS ?? 10_000);
+const seed = Number(process.env.FC_SEED ?? 20_261_125);
+const filter = process.argv[2];
+
+// ── SSE framing over the captured ADK streams ────────────────────────────────────────────────
+const dir = new URL('../test/fixtures/adk-sse/', import.meta.url);
+const fixtures = readdirSync(dir)
+  .filter((name) => name.endsWith('.sse'))
+  .sort()
+  .map((name) => ({ name, bytes: new Uint8Array(readFileSync(new URL(name, dir))) }));
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function chunksAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => Math.floor(c * data.length)).filter((c) => c > 0 && c < data.length))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (const point of points) {
+    out.push(data.subarray(start, point));
+    start = point;
+  }
+  out.push(data.subarray(start));
+  return out;
+}
+
+type Outcome = { events: ChatEvent[]; result: ChatResult } | { error: { name: string; message: string; partial?: unknown } };
+
+/** Events and result of a ChatStream fed `chunks` (as the transport would hand them over). */
+async function run(chunks: Uint8Array[]): Promise<Outcome> {
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      const chunk = chunks[i++];
+      if (chunk !== undefined) c.enqueue(chunk);
+      else c.close();
+    },
+  });
+  let opened = 0;
+  const stream = new ChatStream({
+    sessionId: 'sess_bench',
+    open: async () => {
+      opened++;
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    },
+  });
+  try {
+    const events: ChatEvent[] = [];
+    for await (const event of stream) events.push(event);
+    return { events, result: await stream.finalResult() };
+  } catch (error) {
+    const e = error as Error & { partial?: unknown };
+    return { error: { name: e.name, message: e.message, partial: e.partial } };
+  } finally {
+    equal(opened, 1);
+  }
+}
+
+/** Frames seen by the bare SSE decoder. */
+function frames(chunks: Uint8Array[]): string[] {
+  const out: string[] = [];
+  const sse = new SseDecoder({ onData: (d) => out.push(d), onHeartbeat: () => out.push('') });
+  for (const chunk of chunks) sse.push(chunk);
+  ok(sse.end());
+  return out;
+}
+
+const fixtureIndex = fc.nat({ max: fixtures.length - 1 });
+const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 });
+const expected = new Map<string, Outcome>();
+const expectedFrames = new Map<string, string[]>();
+// The bare-decoder property uses the streams that end on a frame boundary (all but the
+// unhandled-error capture, whose Python error frame is not valid SSE).
+const framed = () => fixtures.filter((f) => expectedFrames.has(f.name));
+const crlf = fixtures.filter((f) => f.name !== 'error_unhandled.sse').map((f) => ({ ...f, bytes: encoder.encode(decoder.decode(f.bytes).replaceAll('\n', '\r\n')) }));
+
+// ── Drafts ────────────────────────────────────────────────────────────────────────────────────
+const number = fc.oneof(
+  fc.integer({ min: -1000, max: 600_000 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: 0, max: 600_000 }).map(String),
+  fc.constantFrom('', ' ', 'abc', '1e3', null, true),
+);
+const meta = fc.oneof(
+  fc.record(
+    {
+      name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+      title: fc.string(),
+      text: fc.string(),
+      label: fc.string(),
+      volume: number,
+      role: fc.constantFrom('bgm', 'music', 'title', 'voice', 7),
+      kind: fc.constantFrom('BGM', 'Title', ''),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue(),
+);
+const segment = fc.oneof(fc.record({ st: number, s: number, start: number, d: number, m: meta }, { requiredKeys: [] }), fc.jsonValue());
+const track = fc.oneof(
+  fc.record(
+    { tt: fc.oneof(fc.constantFrom(0, 1, 7, 3, '0', '1', '7', 'video', null), fc.jsonValue()), sg: fc.oneof(fc.array(segment), fc.jsonValue()), m: meta },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue(),
+);
+const draftLike = fc.record({ t: fc.oneof(fc.array(track, { maxLength: 6 }), fc.jsonValue()) }, { requiredKeys: [] });
+const anything = fc.oneof(fc.jsonValue(), draftLike, draftLike.map((d) => JSON.stringify(d)));
+const decodeOrNull = (raw: unknown) => {
+  try {
+    return decodeDraft(raw);
+  } catch (e) {
+    if (!(e instanceof DraftDecodeError)) throw e;
+    return null;
+  }
+};
+const notAnObject = (raw: unknown) => raw === null || typeof raw !== 'object' || Array.isArray(raw);
+
+// ── The properties ───────────────────────────────────────────────────────────────────────────
+type Property = fc.IProperty<unknown[]> | fc.IAsyncProperty<unknown[]>;
+const properties: Array<[string, () => Property]> = [
+  ['sse: any chunking of a captured stream gives the same ChatStream events and result', () =>
+    fc.asyncProperty(fixtureIndex, cuts, async (i, c) => {
+      const f = fixtures[i]!;
+      deepStrictEqual(await run(chunksAt(f.bytes, c)), expected.get(f.name));
+    })],
+  ['sse: any chunking of the CRLF version gives the same ChatStream events and result', () =>
+    fc.asyncProperty(fc.nat({ max: crlf.length - 1 }), cuts, async (i, c) => {
+      const f = crlf[i]!;
+      deepStrictEqual(await run(chunksAt(f.bytes, c)), expected.get(f.name));
+    })],
+  ['sse: any chunking, line ending (LF, CRLF, CR) and heartbeats give the same SseDecoder frames', () =>
+    fc.property(fc.nat({ max: framed().length - 1 }), cuts, fc.constantFrom('\n', '\r\n', '\r'), fc.boolean(), (i, c, eol, beats) => {
+      const f = framed()[i]!;
+      let text = decoder.decode(f.bytes);
+      if (beats) text = `: ping\n\n${text.replaceAll('\n\n', '\n\n: ping\n\n')}`;
+      const bytes = encoder.encode(text.replaceAll('\n', eol));
+      const got = frames(chunksAt(bytes, c));
+      deepStrictEqual(beats ? got.filter((x) => x !== '') : got, expectedFrames.get(f.name));
+    })],
+  ['adk: decodeAdkEvent never throws and keeps raw by identity, on any JSON', () =>
+    fc.property(fc.jsonValue(), (value) => {
+      const out = decodeAdkEvent(value);
+      ok(Array.isArray(out));
+      for (const event of out) equal(event.raw, value);
+    })],
+  ['adk: parseAdkData and adkBareErrorMessage never throw, on any text', () =>
+    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.jsonValue().map((v) => JSON.stringify(v) ?? '')), (text) => {
+      const value = parseAdkData(text);
+      const message = adkBareErrorMessage(value);
+      ok(message === undefined || typeof message === 'string');
+      ok(Array.isArray(decodeAdkEvent(value)));
+    })],
+  ['draft: decodeDraft throws nothing but DraftDecodeError, on any JSON', () =>
+    fc.property(anything, (raw) => {
+      decodeOrNull(raw);
+    })],
+  ['draft: decodes every object and keeps raw, tracks and segments by identity', () =>
+    fc.property(draftLike, (raw) => {
+      const draft = decodeDraft(raw);
+      equal(draft.raw, raw);
+      const t: unknown[] = Array.isArray(raw.t) ? raw.t : raw.t && typeof raw.t === 'object' ? Object.values(raw.t) : [];
+      for (const tr of draft.tracks) {
+        equal(tr.raw, t[tr.index]);
+        const sg = (tr.raw as { sg?: unknown }).sg;
+        const list: unknown[] = Array.isArray(sg) ? sg : sg && typeof sg === 'object' ? Object.values(sg) : [];
+        for (const s of tr.segments) ok(list.includes(s.raw));
+      }
+    })],
+  ['draft: every segment ends at startMs + durationMs, within durationMs of the draft', () =>
+    fc.property(anything, (raw) => {
+      const draft = decodeOrNull(raw);
+      for (const s of draft?.tracks.flatMap((t) => t.segments) ?? []) {
+        equal(s.endMs, s.startMs + s.durationMs);
+        ok(s.durationMs >= 0);
+        ok(s.endMs <= draft!.durationMs || s.endMs <= 0);
+      }
+      ok(draft === null || draft.durationMs >= 0);
+    })],
+  ['draft: summarizes any decoded draft without throwing, the same way each time', () =>
+    fc.property(anything, (raw) => {
+      const draft = decodeOrNull(raw);
+      if (!draft) return ok(notAnObject(raw));
+      const line = summarizeTimeline(draft);
+      ok(/^Timeline \(\d+ tracks?\): /.test(line));
+      equal(summarizeTimeline(draft), line);
+      equal(summarizeTimeline(structuredClone(draft.raw)), line);
+    })],
+  ['draft: finds no changes between a draft and itself or its copy', () =>
+    fc.property(anything, (raw) => {
+      const draft = decodeOrNull(raw);
+      if (!draft) return ok(notAnObject(raw));
+      deepStrictEqual(diffTimelines(draft, draft), []);
+      deepStrictEqual(diffTimelines(draft.raw, structuredClone(draft.raw)), []);
+    })],
+  ['draft: isExportable never throws', () =>
+    fc.property(anything, (raw) => {
+      equal(typeof isExportable(raw), 'boolean');
+    })],
+];
+
+for (const f of fixtures) {
+  expected.set(f.name, await run([f.bytes]));
+  if (f.name !== 'error_unhandled.sse') expectedFrames.set(f.name, frames([f.bytes]));
+}
+console.log(`fast-check properties: ${numRuns.toLocaleString('en')} cases each, seed ${seed}; ${fixtures.length} captured streams`);
+let totalCases = 0;
+let totalMs = 0;
+let failed = false;
+for (const [name, make] of properties) {
+  if (filter && !name.includes(filter)) continue;
+  const started = performance.now();
+  try {
+    const result = await fc.check(make(), { seed, numRuns });
+    const runs = result.numRuns;
+    const ms = performance.now() - started;
+    totalCases += runs;
+    totalMs += ms;
+    if (result.failed) {
+      failed = true;
+      console.log(`✗ ${name}\n${fc.defaultReportMessage(result)}`);
+    } else {
+      console.log(`✓ ${name}: ${runs.toLocaleString('en')} cases in ${(ms / 1000).toFixed(2)} s (${Math.round((runs / ms) * 1000).toLocaleString('en')}/s)`);
+    }
+  } catch (error) {
+    failed = true;
+    console.log(`✗ ${name}: ${(error as Error).message}`);
+  }
+}
+console.log(`total: ${totalCases.toLocaleString('en')} cases in ${(totalMs / 1000).toFixed(1)} s${failed ? ' — FAILED' : ''}`);
+process.exitCode = failed ? 1 : 0;

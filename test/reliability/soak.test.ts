@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest';
+import { formatReport, opKinds, runSoak } from './soak-engine.js';
+
+// The CI slice of bench/soak.bench.ts: a few hundred seeded operations under every fault at once.
+describe('soak under injected faults', () => {
+  test('500 mixed operations: no duplicate send, ≤ 1 render per create, only typed errors, nothing unhandled or lost', async () => {
+    const report = await runSoak({ ops: 500, seed: 7, concurrency: 32, opBoundMs: 10_000, rateLimitRate: 0.05 });
+    console.log(formatReport(report));
+
+    expect(report.duplicateSends).toEqual([]);
+    expect(report.excessSubmissions).toEqual([]);
+    expect(report.maxSubmissionsPerRender).toBeLessThanOrEqual(1);
+    expect(report.maxSubmissionsPerExport).toBeLessThanOrEqual(2);
+    expect(report.duplicateRenderIds).toBe(0);
+    expect(report.untyped).toEqual([]);
+    expect(report.abortMismatches).toEqual([]);
+    expect(report.sentBeforeChecks).toEqual([]);
+    expect(report.unhandled).toEqual([]);
+    expect(report.lost).toEqual([]);
+
+    // The faults really fired, and every kind of operation got through some of the time.
+    expect(report.wire.serverErrors).toBeGreaterThan(0);
+    expect(report.wire.rateLimited).toBeGreaterThan(0);
+    expect(report.wire.expired).toBeGreaterThan(0);
+    expect(report.runSseRefused).toBeGreaterThan(0);
+    expect(report.faultsSeen.cutStreams).toBeGreaterThan(0);
+    expect(report.faultsSeen.stalledStreams).toBeGreaterThan(0);
+    expect(report.faultsSeen.failedRenders).toBeGreaterThan(0);
+    expect(report.faultsSeen.aborted).toBeGreaterThan(0);
+    for (const kind of opKinds.filter((k) => k !== 'uploadRejected')) expect(report.outcomes[kind]?.ok, kind).toBeGreaterThan(0);
+    expect(Object.keys(report.outcomes.uploadRejected?.failed ?? {})).toEqual(['UnsupportedFileTypeError']);
+  }, 30_000);
+
+  test('200 operations over real sockets (emulators on 127.0.0.1): the same targets hold', async () => {
+    const report = await runSoak({ ops: 200, seed: 8, concurrency: 16, opBoundMs: 10_000, loopback: true });
+    expect(report.duplicateSends).toEqual([]);
+    expect(report.excessSubmissions).toEqual([]);
+    expect(report.untyped).toEqual([]);
+    expect(report.abortMismatches).toEqual([]);
+    expect(report.unhandled).toEqual([]);
+    expect(report.lost).toEqual([]);
+    expect(report.faultsSeen.cutStreams + report.faultsSeen.stalledStreams).toBeGreaterThan(0);
+    expect(report.wire.serverErrors).toBeGreaterThan(0);
+  }, 30_000);
+
+  const noFaults = { abortRate: 0, serverErrorRate: 0, rateLimitRate: 0, expireTokenRate: 0, failRenderRate: 0 };
+
+  // The counters themselves: a wire that sends twice must be caught, or a clean run proves nothing.
+  test('counts a /run_sse sent twice as a duplicate, on the wire and in the emulator', async () => {
+    const report = await runSoak({ ops: 20, seed: 3, concurrency: 8, kinds: ['chat'], ...noFaults, sabotage: 'resendChat' });
+    expect(report.duplicateSends.some((f) => /received for 1 send/.test(f.detail))).toBe(true);
+    expect(report.duplicateSends.some((f) => /emulator session .* received 2 messages for 1 send/.test(f.detail))).toBe(true);
+  });
+
+  test('counts a render submitted twice by one create as an excess submission', async () => {
+    const report = await runSoak({ ops: 20, seed: 3, concurrency: 8, kinds: ['render'], ...noFaults, sabotage: 'doubleRender' });
+    expect(report.maxSubmissionsPerRender).toBe(2);
+    expect(report.excessSubmissions.some((f) => f.kind === 'render' && /\d render submissions \(allowed 1\)/.test(f.detail))).toBe(true);
+  });
+});
