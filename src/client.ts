@@ -7,6 +7,7 @@ import { TokenManager } from './core/auth.js';
 import { readEnv, detectPlatform } from './core/env.js';
 import { InvalidArgumentError } from './core/errors.js';
 import { createLogger, type LogLevel, type Logger } from './core/logger.js';
+import { redactText } from './core/redact.js';
 import { MemoryTokenStore, type TokenStore } from './core/token-store.js';
 import { Transport, type Attribution } from './core/transport.js';
 import { generate, type GenerateOptions, type GenerateResult } from './generate.js';
@@ -166,7 +167,7 @@ function checkURL(value: string, name: string): string {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
     return value.replace(/\/+$/, '');
   } catch {
-    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${JSON.stringify(value)}.`);
+    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${redactText(JSON.stringify(value))}.`);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { HTTPError, KyInstance, NetworkError } from 'ky';
 import { envelopeCode, errorFromResponse } from './error-map.js';
+import { redactText } from './redact.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
 import type { Logger } from './logger.js';
@@ -287,7 +288,7 @@ export class Transport {
       return new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms. Raise \`timeout\` or check the network.`, { sessionId });
     }
     const cause = isNetworkError(error) ? error.cause : error;
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    const detail = cause instanceof Error ? `: ${redactText(cause.message)}` : '';
     return new APIConnectionError(`Could not reach ${this.options.baseURL} (${state.method} ${state.path})${detail}. Check the network and \`baseURL\`.`, {
       sessionId,
       cause,
@@ -313,24 +314,43 @@ function isJson(response: Response): boolean {
   return /[/+]json\b/i.test(response.headers.get('content-type') ?? '');
 }
 
-// Reads a (cloned) body within what is left of the call's timeout, so a server that trickles its
-// body past the deadline fails with TimeoutError instead of hanging.
+// Reads a body within what is left of the call's timeout, so a server that trickles its body past
+// the deadline fails with TimeoutError instead of hanging. It reads through its own reader so the
+// deadline can cancel it: that closes the connection (a body locked by `text()` cannot be).
 async function readBody(response: Response, state: CallState): Promise<unknown> {
-  if (!(state.timeoutMs > 0)) return parseBody(await response.text());
-  const left = state.timeoutMs - (Date.now() - state.started);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void response.body?.cancel().catch(() => {});
-      reject(new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms while reading the answer.`, { sessionId: state.options.sessionId }));
-    }, Math.max(0, left));
-  });
+  const body = response.body;
+  if (body === null) return undefined;
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const left = state.timeoutMs > 0 ? state.timeoutMs - (Date.now() - state.started) : Number.POSITIVE_INFINITY;
+  let timedOut = false;
+  const timer = Number.isFinite(left)
+    ? setTimeout(() => {
+        timedOut = true;
+        void reader.cancel().catch(() => {});
+      }, Math.max(0, left))
+    : undefined;
+  let text = '';
   try {
-    return parseBody(await Promise.race([response.text(), deadline]));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    text += decoder.decode();
   } catch (error) {
-    if (state.options.signal?.aborted && !(error instanceof TimeoutError)) throw state.options.signal.reason;
-    throw error;
+    if (state.options.signal?.aborted) throw state.options.signal.reason;
+    if (!timedOut) {
+      throw new APIConnectionError(`The connection closed while reading the answer to ${state.method} ${state.path}. Try again.`, {
+        sessionId: state.options.sessionId,
+        cause: error,
+      });
+    }
   } finally {
     clearTimeout(timer);
   }
+  if (timedOut) {
+    throw new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms while reading the answer.`, { sessionId: state.options.sessionId });
+  }
+  return parseBody(text);
 }

@@ -7,6 +7,7 @@ import { ExportBlockedError, InvalidArgumentError, NothingToExportError, Permiss
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
+import { redactText } from '../core/redact.js';
 import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
 import type { Transport } from '../core/transport.js';
@@ -169,7 +170,8 @@ export class Render extends Resource {
       if (job.status === 'completed') return job;
       if (job.status === 'failed') {
         const reason = failureReason(job.raw);
-        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${reason}` : ''}.`, id, { sessionId });
+        // The reason is the server's text: redact it like every other server message.
+        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${redactText(reason)}` : ''}.`, id, { sessionId });
       }
     }
     throw new RenderTimeoutError(

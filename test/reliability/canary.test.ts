@@ -248,12 +248,12 @@ describe('canary token: error surfaces', () => {
     expect(JSON.stringify(error.body)).toContain('nmv_usr_…3f9a');
   });
 
-  // BUG (src/resources/chat-stream.ts, #onData): the bare `{"error": …}` frame's text goes into
+  // Regression test, was a bug (src/resources/chat-stream.ts, #onData): the bare `{"error": …}` frame's text goes into
   // AgentError's message unredacted (`The agent failed: ${bare}`) and the raw frame is kept as
   // `cause`, so message, toString, JSON and inspect all show a token the agent echoes. Every
   // other server text passes through redactText (error-map.ts). Fix: `redactText(bare)` in the
   // message and `cause: redactDeep(value)`.
-  test.fails('AgentError (bare error frame echoing the token) never shows the token', async () => {
+  test('AgentError (bare error frame echoing the token) never shows the token', async () => {
     const w = world({}, {}, (_r, path) => (path === '/run_sse' ? sse(JSON.stringify({ error: echo })) : undefined));
     const sid = await session(w);
     const error = await rejection(w.nemo.chat.send(sid, 'make a video about tea').finalResult());
@@ -261,11 +261,11 @@ describe('canary token: error surfaces', () => {
     expectClean(errorSurfaces(error));
   });
 
-  // BUG (src/resources/render.ts, Render.wait): the failure reason read from the job
+  // Regression test, was a bug (src/resources/render.ts, Render.wait): the failure reason read from the job
   // (`failureReason(job.raw)`) goes into RenderFailedError's message unredacted, so a render
   // service that echoes the token in `error` leaks it through message, toString, JSON and
   // inspect. Fix: `redactText(reason)` (core/redact.ts) where the message is built.
-  test.fails('RenderFailedError (failure reason echoing the token) never shows the token', async () => {
+  test('RenderFailedError (failure reason echoing the token) never shows the token', async () => {
     const w = world({}, {}, (request, path) =>
       request.method === 'GET' && path.startsWith('/api/render/proxy/lambda/') ? json({ taskId: 'r', status: 'failed', error: echo }) : undefined,
     );
@@ -274,10 +274,10 @@ describe('canary token: error surfaces', () => {
     expectClean(errorSurfaces(error));
   });
 
-  // BUG (src/core/transport.ts, #toTypedError): the cause's message is copied into
+  // Regression test, was a bug (src/core/transport.ts, #toTypedError): the cause's message is copied into
   // APIConnectionError's message unredacted (`…${detail}`), so a fetch (a proxy agent, a user's
   // wrapper) whose error names the Authorization header leaks it. Fix: `redactText(detail)`.
-  test.fails('APIConnectionError (network error naming the header) never shows the token', async () => {
+  test('APIConnectionError (network error naming the header) never shows the token', async () => {
     const w = world({}, { maxRetries: 0 }, () => {
       throw new TypeError(`proxy refused the request with Authorization: Bearer ${canary}`);
     });
@@ -286,10 +286,10 @@ describe('canary token: error surfaces', () => {
     expectClean({ message: (error as Error).message, toString: String(error), 'JSON.stringify': JSON.stringify(error) });
   });
 
-  // BUG (src/client.ts, checkURL): the bad value is quoted in full in the message, so a token
+  // Regression test, was a bug (src/client.ts, checkURL): the bad value is quoted in full in the message, so a token
   // pasted into baseURL/webURL (or NEMO_API_URL set to the token) is printed by the error meant
   // to help. Fix: `redactText(JSON.stringify(value))` in checkURL's message.
-  test.fails('InvalidArgumentError (the token passed as baseURL by mistake) never shows the token', () => {
+  test('InvalidArgumentError (the token passed as baseURL by mistake) never shows the token', () => {
     const error = (() => {
       try {
         return new NemoVideo({ baseURL: canary });
