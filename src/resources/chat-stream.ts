@@ -5,6 +5,7 @@
  */
 import { AgentError, APIConnectionError, APIError, isNemoVideoError, StreamInterruptedError, StreamTimeoutError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { redactDeep, redactText } from '../core/redact.js';
 import { SseDecoder } from '../core/sse.js';
 import type { ChatEvent, ChatResult, ChatToolCallEvent, ChatToolResultEvent } from '../core/types.js';
 import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../decoders/adk.js';
@@ -352,7 +353,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       // Only a frame that decodes to one unknown event can be a bare error frame: test it then.
       const bare = first.type === 'unknown' ? adkBareErrorMessage(value) : undefined;
       if (bare === undefined) return this.#take(first);
-      return this.#fail(new AgentError(`The agent failed: ${bare}`, this.#snapshot(), { sessionId: this.sessionId, cause: value }));
+      return this.#fail(new AgentError(`The agent failed: ${redactText(bare)}`, this.#snapshot(), { sessionId: this.sessionId, cause: redactDeep(value) }));
     }
     for (let i = 0; i < events.length; i++) this.#take(events[i] as ChatEvent);
   }
