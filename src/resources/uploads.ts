@@ -5,7 +5,8 @@
  */
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
 import { maxUploadBytes, supportedExtensions } from '../core/error-map.js';
-import { FileTooLargeError, InvalidArgumentError, TimeoutError, UnsupportedFileTypeError } from '../core/errors.js';
+import { AuthenticationError, FileTooLargeError, InvalidArgumentError, RateLimitError, TimeoutError, UnsupportedFileTypeError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { CallOptions } from '../core/transport.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
@@ -124,8 +125,9 @@ export class Uploads extends Resource {
    * calls. Types, sizes (500 MB each) and URLs are checked before a byte is sent; a stream
    * without a declared `size` is counted while sending and stopped past the limit.
    *
-   * Never retried: a file body cannot be replayed, and a second submit would add the media twice
-   * (a URL call is repeated only after a 429 or an expired token, which the server refused).
+   * Not retried on 5xx or network errors: a second submit could add the media twice. After a 429
+   * (waiting `Retry-After`) or an expired SDK token, which the server refused, it is sent once
+   * more, when every file can be read again (Blob, bytes, `fileFromPath`; not a one-shot stream).
    *
    * @throws {UnsupportedFileTypeError} a type that is not accepted (also the server's 4001).
    * @throws {FileTooLargeError} a file over 500 MB (also the server's 4002).
@@ -148,7 +150,17 @@ export class Uploads extends Resource {
       return this.#send(path, sessionId, options, timeoutMs, () => ({ call: { json: { urls: checked, source_type: 'url' } } }), []);
     }
     const parts = files.map((input, i) => toPart(input, i, sessionId));
-    return this.#send(path, sessionId, options, timeoutMs, (fail) => multipart(parts, options.onProgress, fail, sessionId), parts.map((p) => p.name));
+    const send = () => this.#send(path, sessionId, options, timeoutMs, (fail) => multipart(parts, options.onProgress, fail, sessionId), parts.map((p) => p.name));
+    try {
+      return await send();
+    } catch (error) {
+      // A 429, or a 1001 after which the SDK renewed its own token, means the server refused the
+      // upload: send it once more when every source can be read again (no one-shot stream).
+      const refused = error instanceof RateLimitError || (error instanceof AuthenticationError && !this.transport.options.tokens.userSupplied);
+      if (!refused || parts.some((p) => isStream(p.data))) throw error;
+      if (error instanceof RateLimitError) await sleep(error.retryAfterMs, options.signal);
+      return send();
+    }
   }
 
   async #send(

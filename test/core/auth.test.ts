@@ -131,12 +131,36 @@ describe('expiry', () => {
     expect(api.count(anonPath)).toBe(2);
   });
 
-  test('a file upload refused with 1001 is not replayed, but the next call has a fresh token', async () => {
+  test('a file upload refused with 1001 is replayed once with the renewed token', async () => {
     let valid = '';
     let issued = 0;
     api.use(
       http.post(`${base}${anonPath}`, () => {
         valid = `nmv_usr_up${++issued}abcdefgh`;
+        return ok({ token: valid, user_id: 'anon_u', expires_at: '2099-01-01T00:00:00Z' });
+      }),
+      http.post(`${base}/api/upload-video/nemo_agent/me/s1`, ({ request }) =>
+        request.headers.get('authorization') === `Bearer ${valid}` ? ok({ files: [{ filename: 'clip.mp4' }] }) : HttpResponse.json({ code: 1001, message: 'expired' }),
+      ),
+      http.get(`${base}${creditsPath}`, () => ok(balance)),
+    );
+    const nemo = new NemoVideo({ baseURL: base, clientId: 'up' });
+    await nemo.credits.balance();
+    valid = 'revoked';
+    const file = new File([new Uint8Array(16)], 'clip.mp4', { type: 'video/mp4' });
+    const result = await nemo.uploads.create('s1', { files: [file] });
+    expect(result.files[0]?.filename).toBe('clip.mp4');
+    const uploads = api.seen.filter((s) => s.path === '/api/upload-video/nemo_agent/me/s1');
+    expect(uploads.map((u) => u.headers.authorization)).toEqual(['Bearer nmv_usr_up1abcdefgh', 'Bearer nmv_usr_up2abcdefgh']);
+    expect(issued).toBe(2);
+  });
+
+  test('a streamed upload refused with 1001 is not replayed, but the next call has a fresh token', async () => {
+    let valid = '';
+    let issued = 0;
+    api.use(
+      http.post(`${base}${anonPath}`, () => {
+        valid = `nmv_usr_st${++issued}abcdefgh`;
         return ok({ token: valid, user_id: 'anon_u', expires_at: '2099-01-01T00:00:00Z' });
       }),
       http.post(`${base}/api/upload-video/nemo_agent/me/s1`, () => HttpResponse.json({ code: 1001, message: 'expired' })),
@@ -146,14 +170,14 @@ describe('expiry', () => {
     );
     const nemo = new NemoVideo({ baseURL: base, clientId: 'up' });
     await nemo.credits.balance();
-    const file = new File([new Uint8Array(16)], 'clip.mp4', { type: 'video/mp4' });
-    await expect(nemo.uploads.create('s1', { files: [file] })).rejects.toBeInstanceOf(AuthenticationError);
+    const data = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new Uint8Array(16)), c.close()) });
+    await expect(nemo.uploads.create('s1', { files: [{ data, name: 'clip.mp4', size: 16 }] })).rejects.toBeInstanceOf(AuthenticationError);
     expect(api.count('/api/upload-video/nemo_agent/me/s1')).toBe(1);
     expect(issued).toBe(2);
     api.seen.length = 0;
     await nemo.credits.balance();
     expect(api.seen.map((s) => s.path)).toEqual([creditsPath]);
-    expect(api.seen[0]!.headers.authorization).toBe('Bearer nmv_usr_up2abcdefgh');
+    expect(api.seen[0]!.headers.authorization).toBe('Bearer nmv_usr_st2abcdefgh');
   });
 });
 

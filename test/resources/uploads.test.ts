@@ -136,9 +136,27 @@ describe('uploads.create (files)', () => {
     expect(api.count(path)).toBe(1);
   });
 
-  test('sends a file upload once even on 429 or an expired token: the body cannot be replayed', async () => {
+  test('a file upload refused with 429 is sent once more with the same bytes, then RateLimitError', async () => {
+    const bodies: string[] = [];
+    api.use(
+      http.post(url, async ({ request }) => {
+        bodies.push(await request.text());
+        return HttpResponse.json({ message: 'slow down' }, { status: 429, headers: { 'retry-after': '0' } });
+      }),
+    );
+    const error = await uploads().create('sess-1', { files: [new File(['hello'], 'a.mp4')] }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('RateLimitError');
+    expect(api.count(path)).toBe(2);
+    const unbound = (b: string | undefined) => b?.replace(/-+nemovideo[0-9a-f]+/g, '--B');
+    expect(unbound(bodies[1])).toBe(unbound(bodies[0]));
+    expect(bodies[0]).toContain('hello');
+  });
+
+  test('a one-shot stream is never re-sent, even after a 429', async () => {
     api.use(http.post(url, () => HttpResponse.json({ message: 'slow down' }, { status: 429, headers: { 'retry-after': '0' } })));
-    const error = await uploads().create('sess-1', { files: [new File(['x'], 'a.mp4')] }).catch((e: unknown) => e);
+    const error = await uploads()
+      .create('sess-1', { files: [{ data: byteStream(1024).stream, name: 'a.mp4', size: 1024 }] })
+      .catch((e: unknown) => e);
     expect((error as Error).name).toBe('RateLimitError');
     expect(api.count(path)).toBe(1);
   });
