@@ -181,7 +181,6 @@ async function main() {
     [
       `Deno ${runtimePackages.deno} (--allow-net only)`,
       (api, id) => (needRuntimes(), runChild(bin('deno'), ['run', '--quiet', '--no-prompt', `--allow-net=${new URL(api).host}`, 'entry.mjs', api, id], project)),
-      'known: readEnv() (src/core/env.ts) lets Deno\'s NotCapable escape from new NemoVideo()',
     ],
     [`workerd (miniflare ${runtimePackages.miniflare})`, (api, id) => (needRuntimes(), runWorkerd(project, api, id))],
     ['Chromium (playwright-core)', (api, id) => runChromium(project, api, id)],
