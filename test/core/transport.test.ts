@@ -1,4 +1,7 @@
-import { http, HttpResponse } from 'msw';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { http, HttpResponse, passthrough } from 'msw';
 import { describe, expect, test, vi } from 'vitest';
 import { APIConnectionError, APIError, NemoVideo, RateLimitError, ResponseValidationError, TimeoutError } from '../../src/index.js';
 import { VERSION } from '../../src/version.js';
@@ -175,24 +178,31 @@ describe('429', () => {
 });
 
 describe('timeouts and aborts', () => {
-  test('a body trickled past the deadline is a TimeoutError', async () => {
-    api.use(
-      credits(() => {
-        const enc = new TextEncoder();
-        const stream = new ReadableStream<Uint8Array>({
-          async start(controller) {
-            controller.enqueue(enc.encode('{"code":0,'));
-            await new Promise((r) => setTimeout(r, 400));
-            controller.enqueue(enc.encode('"data":{}}'));
-            controller.close();
-          },
-        });
-        return new HttpResponse(stream, { headers: { 'content-type': 'application/json' } });
-      }),
-    );
-    const error = await client({ timeout: 150, maxRetries: 0 }).credits.balance().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect(String((error as Error).message)).toMatch(/150 ms/);
+  // A real socket: msw's emulated socket trips an undici assertion when a body read is cancelled.
+  test('a body trickled past the deadline is a TimeoutError, and the connection is closed', async () => {
+    let closed = false;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"code":0,');
+      const later = setTimeout(() => res.end('"data":{}}'), 2_000);
+      req.socket.on('close', () => {
+        closed = true;
+        clearTimeout(later);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      api.use(http.all(`${url}/*`, () => passthrough()));
+      const error = await new NemoVideo({ token, baseURL: url, timeout: 150, maxRetries: 0 }).credits.balance().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(String((error as Error).message)).toMatch(/150 ms/);
+      await vi.waitFor(() => expect(closed).toBe(true), { timeout: 1_000 });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   test('waiting for headers past the deadline is a TimeoutError', async () => {
