@@ -1,10 +1,13 @@
 /**
  * Per-request overhead: N sequential `credits.balance()` calls against N bare `fetch` +
- * `JSON.parse` calls (same headers) to one loopback server. Run:
- * `npx tsx bench/request-overhead.bench.ts [N] [rounds]` (Node 24). Not part of the test suite.
+ * `JSON.parse` calls (same headers) to one loopback server, and against ky alone configured as
+ * the SDK configures it (same instance options, the same per-call timeout and retry options, a
+ * `beforeRequest` hook setting the token), which shows how much of the overhead is ky's own.
+ * Run: `npx tsx bench/request-overhead.bench.ts [N] [rounds] [--quick]` (Node 24). Not a test.
  *
- * The calls run in a child process (plain `node` on an esbuild bundle of this file: the built SDK,
- * as users run it); rounds alternate SDK and bare after a warm-up, and medians are compared.
+ * The calls run in a child process (plain `node` on an esbuild bundle of this file: the SDK
+ * from src, as tsup builds it); rounds rotate the three variants after a warm-up, and a ratio is
+ * the median over rounds of the per-round ratio of times.
  * Target: SDK time ≤ 1.15× bare.
  */
 import { fork } from 'node:child_process';
@@ -14,17 +17,39 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import ky from 'ky';
 import { NemoVideo } from '../src/index.js';
+import { args, bundleForNode, median, quick, report } from './lib.js';
 
 const token = 'nmv_usr_bench0000';
 const balancePath = '/api/credits/balance/simple';
+const names = ['sdk', 'ky', 'bare'] as const;
+type Name = (typeof names)[number];
 
 async function child(url: string, n: number, rounds: number): Promise<void> {
-  const nemo = new NemoVideo({ token, baseURL: url });
+  const nemo = new NemoVideo({ token, baseURL: url, attribution: { source: 'bench', version: '0', platform: 'unknown' } });
   const headers = { authorization: `Bearer ${token}`, 'x-skill-source': 'bench', 'x-skill-version': '0', 'x-skill-platform': 'unknown' };
-  const variants: Record<string, () => Promise<unknown>> = {
+  // ky alone, with the options src/core/transport.ts passes it (no error mapping, no envelope).
+  const api = ky.create({
+    baseUrl: `${url}/`,
+    fetch: (input, init) => globalThis.fetch(input, init),
+    headers: { 'x-skill-source': 'bench', 'x-skill-version': '0', 'x-skill-platform': 'unknown' },
+    throwHttpErrors: true,
+    hooks: { beforeRequest: [({ request }) => void request.headers.set('authorization', `Bearer ${token}`)] },
+  });
+  const variants: Record<Name, () => Promise<unknown>> = {
     sdk: () => nemo.credits.balance(),
+    ky: async () => {
+      const res = await api(balancePath.slice(1), {
+        method: 'GET',
+        timeout: 60_000,
+        context: { call: {} },
+        retry: { limit: 4, methods: ['get'], statusCodes: [], backoffLimit: Number.POSITIVE_INFINITY, delay: () => 0, jitter: (ms) => ms, shouldRetry: () => false },
+      });
+      const body = JSON.parse(await res.text()) as { code: number; data: unknown };
+      if (body.code !== 0) throw new Error('bad answer');
+      return body.data;
+    },
     bare: async () => {
       const res = await fetch(`${url}${balancePath}`, { headers });
       const body = JSON.parse(await res.text()) as { code: number; data: unknown };
@@ -37,17 +62,18 @@ async function child(url: string, n: number, rounds: number): Promise<void> {
     for (let i = 0; i < count; i++) await call();
     return performance.now() - started;
   };
-  for (const call of Object.values(variants)) await time(call, 300); // warm-up: JIT, connections
-  const ms: Record<string, number[]> = { sdk: [], bare: [] };
+  for (const name of names) await time(variants[name], 1000); // warm-up: JIT, connections, lazy loads
+  const ms: Record<Name, number[]> = { sdk: [], ky: [], bare: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? ['sdk', 'bare'] : ['bare', 'sdk']) ms[name]!.push(await time(variants[name]!, n));
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    for (const name of round % 2 === 0 ? order : order.reverse()) ms[name].push(await time(variants[name], n));
   }
   process.send!(ms);
 }
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 2000);
-  const rounds = Number(process.argv[3] ?? 5);
+  const n = Number(args[0] ?? 2000);
+  const rounds = Number(args[1] ?? (quick ? 5 : 15));
   const answer = JSON.stringify({ code: 0, data: { available: 80, frozen: 20, total: 100 } });
   const server = createServer((req, res) => {
     res.writeHead(req.url === balancePath ? 200 : 404, { 'content-type': 'application/json' });
@@ -58,20 +84,27 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = await mkdtemp(join(tmpdir(), 'nemovideo-bench-'));
   try {
-    const { build } = await import('esbuild');
-    const script = join(dir, 'bench-child.mjs');
-    await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node22', outfile: script, logLevel: 'error' });
+    const script = await bundleForNode(new URL(import.meta.url), join(dir, 'request-child.mjs'));
     const proc = fork(script, ['child', url, String(n), String(rounds)], { execArgv: [] });
-    const [ms] = (await once(proc, 'message')) as [Record<string, number[]>];
+    const [ms] = (await once(proc, 'message')) as [Record<Name, number[]>];
     await once(proc, 'exit');
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const sdk = median(ms.sdk!);
-    const bare = median(ms.bare!);
-    const ratio = sdk / bare;
+    const us = (name: Name) => (median(ms[name]) * 1000) / n;
+    const ratio = (a: Name, b: Name) => median(ms[a].map((t, i) => t / ms[b][i]!));
     console.log(`${n} sequential JSON calls on loopback, ${rounds} rounds each (medians)`);
-    console.log(`  bare fetch + JSON.parse  ${bare.toFixed(0).padStart(6)} ms  (${((bare * 1000) / n).toFixed(0)} µs/call)`);
-    console.log(`  credits.balance()        ${sdk.toFixed(0).padStart(6)} ms  (${((sdk * 1000) / n).toFixed(0)} µs/call)`);
-    console.log(`  ratio ${ratio.toFixed(2)}× (target ≤ 1.15×: ${ratio <= 1.15 ? 'met' : 'MISSED'})`);
+    console.log(`  bare fetch + JSON.parse      ${us('bare').toFixed(0).padStart(5)} µs/call`);
+    console.log(`  ky alone, the SDK's options  ${us('ky').toFixed(0).padStart(5)} µs/call  ${ratio('ky', 'bare').toFixed(2)}× bare`);
+    console.log(`  credits.balance()            ${us('sdk').toFixed(0).padStart(5)} µs/call  ${ratio('sdk', 'bare').toFixed(2)}× bare, ${ratio('sdk', 'ky').toFixed(2)}× ky`);
+    const sdkBare = ratio('sdk', 'bare');
+    report({
+      bench: 'request-overhead',
+      setup: `${n} sequential GET calls to a loopback server (keep-alive), ${rounds} rotated rounds in one plain-node process; ratio = median per-round time ratio`,
+      rows: [
+        { metric: 'JSON call: credits.balance() vs bare fetch', nemovideo: `${us('sdk').toFixed(0)} µs`, baseline: `${us('bare').toFixed(0)} µs (fetch + JSON.parse)`, ratio: sdkBare, target: '≤ 1.15×', met: sdkBare <= 1.15 },
+        { metric: "JSON call: ky alone (SDK's options) vs bare fetch", nemovideo: `${us('ky').toFixed(0)} µs (ky)`, baseline: `${us('bare').toFixed(0)} µs (fetch + JSON.parse)`, ratio: ratio('ky', 'bare'), target: 'report', met: null },
+        { metric: 'JSON call: credits.balance() vs ky alone', nemovideo: `${us('sdk').toFixed(0)} µs`, baseline: `${us('ky').toFixed(0)} µs (ky)`, ratio: ratio('sdk', 'ky'), target: 'report', met: null },
+      ],
+      details: { usPerCall: { sdk: us('sdk'), ky: us('ky'), bare: us('bare') }, ms },
+    });
   } finally {
     server.close();
     await rm(dir, { recursive: true, force: true });

@@ -1,150 +1,224 @@
 /**
- * SSE decoding throughput: ChatStream against bare eventsource-parser + JSON.parse, in one run.
- * Run: `npx tsx bench/sse-throughput.bench.ts [MB=50] [deltas=20]` (Node 24). Not a test.
+ * SSE decoding throughput: ChatStream against bare eventsource-parser + JSON.parse and against
+ * openai's own stream decoder, in one run. Run: `npx tsx bench/sse-throughput.bench.ts [MB=50]
+ * [rounds=21] [--quick]` (Node 24). Not a test.
  *
  * The body is ~50 MB made of the captured ADK streams (test/fixtures/adk-sse) played again and
- * again, each partial text frame repeated `deltas` times: a long `"streaming": true` answer is
- * mostly deltas, with one whole event per turn. It is cut into 16 KiB chunks, like socket reads.
- * The baseline is `createParser` fed through a streaming `TextDecoder`, plus `JSON.parse` of each
- * frame; the eventsource-parser stream API (FACTS.md's 1.00× reference) is shown for scale.
- * Target: ChatStream ≥ 0.90× the baseline. Ratios use the median and the best of the rounds.
+ * again, each partial text frame repeated 20 times: a long `"streaming": true` answer is mostly
+ * deltas, with one whole event per turn. It is cut into 16 KiB chunks, like socket reads, and
+ * served from memory by a `ReadableStream` inside a `Response`.
+ * - baseline: `createParser` fed through a streaming `TextDecoder`, plus `JSON.parse` of each frame;
+ * - eventsource-parser's stream API (`TextDecoderStream` + `EventSourceParserStream`), for scale;
+ * - openai's `Stream.fromSSEResponse` (openai/core/streaming), which also JSON-parses each frame;
+ * - a floor for any typed async-iterable API: the same parser, the ADK decoding ChatStream does and
+ *   a minimal queue + async iterator with the same backpressure (no watchdogs, no result kept).
+ * The measuring runs in a child process: plain `node --expose-gc` on an esbuild bundle of this
+ * file (ChatStream from src, as tsup builds it). Each round runs every decoder once, in an order
+ * reversed every round, after a GC; round 0 warms up and is not counted. A ratio is the median
+ * over rounds of the per-round ratio (baseline time / our time: above 1 is faster than it).
+ * Targets: ChatStream (for await) ≥ 0.90× the baseline; faster than openai's decoder.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { Stream as OpenAIStream } from 'openai/core/streaming';
+import { decodeAdkEvent, parseAdkData } from '../src/decoders/adk.js';
 import { ChatStream } from '../src/resources/chat-stream.js';
+import { args, bundleForNode, median, quick, report, type BenchRow } from './lib.js';
 
-const targetBytes = Number(process.argv[2] ?? 50) * 1024 * 1024;
 const chunkSize = 16 * 1024;
-const rounds = 15;
+const deltasPerFrame = 20;
 
-const dir = new URL('../test/fixtures/adk-sse/', import.meta.url);
-const deltasPerFrame = Number(process.argv[3] ?? 20);
-const streams = readdirSync(dir)
-  .filter((name) => name.endsWith('.sse') && name !== 'error_unhandled.sse')
-  .map((name) => readFileSync(new URL(name, dir), 'utf8'));
+type Runner = (stream: () => ReadableStream<Uint8Array>) => Promise<number>;
 
-function buildBody(): Uint8Array {
+const runners: Record<string, Runner> = {
+  'eventsource-parser + JSON.parse': async (bodyStream) => {
+    let count = 0;
+    const parser = createParser({
+      onEvent(event) {
+        JSON.parse(event.data);
+        count++;
+      },
+    });
+    const decoder = new TextDecoder();
+    const reader = bodyStream().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+    return count;
+  },
+  // The floor of any typed async-iterable API on the same parser: the ADK decoding ChatStream
+  // does (src/decoders/adk.ts), a queue with the same backpressure and a minimal async iterator.
+  'floor: parser + ADK decode + for await': async (bodyStream) => {
+    const queue: unknown[] = [];
+    let head = 0;
+    let waiter: ((step: IteratorResult<unknown>) => void) | undefined;
+    let drained: (() => void) | undefined;
+    let ended = false;
+    const parser = createParser({
+      onEvent(event) {
+        for (const value of decodeAdkEvent(parseAdkData(event.data))) {
+          if (waiter === undefined) queue.push(value);
+          else {
+            const w = waiter;
+            waiter = undefined;
+            w({ value, done: false });
+          }
+        }
+      },
+    });
+    void (async () => {
+      const decoder = new TextDecoder();
+      const reader = bodyStream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+        if (queue.length - head > 64) await new Promise<void>((resolve) => (drained = resolve));
+      }
+      ended = true;
+      waiter?.({ value: undefined, done: true });
+    })();
+    const iterable: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          if (head < queue.length) {
+            const value = queue[head++];
+            if (head === queue.length) {
+              queue.length = head = 0;
+              const d = drained;
+              drained = undefined;
+              d?.();
+            }
+            return Promise.resolve({ value, done: false });
+          }
+          if (ended) return Promise.resolve({ value: undefined, done: true });
+          return new Promise<IteratorResult<unknown>>((resolve) => (waiter = resolve));
+        },
+      }),
+    };
+    let count = 0;
+    for await (const _event of iterable) count++;
+    return count;
+  },
+  'ChatStream (for await)': async (bodyStream) => {
+    const stream = new ChatStream({ sessionId: 'bench', open: () => Promise.resolve(sseResponse(bodyStream())) });
+    let count = 0;
+    for await (const _event of stream) count++;
+    await stream.finalResult();
+    return count;
+  },
+  'ChatStream (finalResult only)': async (bodyStream) => {
+    const stream = new ChatStream({ sessionId: 'bench', open: () => Promise.resolve(sseResponse(bodyStream())) });
+    return (await stream.finalResult()).events.length;
+  },
+  'eventsource-parser stream API': async (bodyStream) => {
+    let count = 0;
+    const text = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
+    for await (const event of bodyStream().pipeThrough(text).pipeThrough(new EventSourceParserStream())) {
+      JSON.parse(event.data);
+      count++;
+    }
+    return count;
+  },
+  'openai Stream.fromSSEResponse': async (bodyStream) => {
+    let count = 0;
+    for await (const _ of OpenAIStream.fromSSEResponse(sseResponse(bodyStream()), new AbortController())) count++;
+    return count;
+  },
+};
+
+const sseResponse = (body: ReadableStream<Uint8Array>) => new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+
+async function child(fixtures: string, targetMB: number, rounds: number): Promise<void> {
+  const streams = readdirSync(fixtures)
+    .filter((name) => name.endsWith('.sse') && name !== 'error_unhandled.sse')
+    .sort()
+    .map((name) => readFileSync(join(fixtures, name), 'utf8'));
   const round = streams
     .flatMap((text) => text.split('\n\n').filter(Boolean))
     .map((frame) => `${frame}\n\n`.repeat(frame.includes('"partial":true') ? deltasPerFrame : 1))
     .join('');
-  return new TextEncoder().encode(round.repeat(Math.ceil(targetBytes / round.length)));
-}
-
-const body = buildBody();
-const chunks: Uint8Array[] = [];
-for (let i = 0; i < body.length; i += chunkSize) chunks.push(body.slice(i, i + chunkSize));
-const mb = body.length / 1024 / 1024;
-
-function bodyStream(): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const chunk = chunks[i++];
-      if (chunk) controller.enqueue(chunk);
-      else controller.close();
-    },
-  });
-}
-
-async function bare(): Promise<number> {
-  let count = 0;
-  const parser = createParser({
-    onEvent(event) {
-      JSON.parse(event.data);
-      count++;
-    },
-  });
-  const decoder = new TextDecoder();
-  const reader = bodyStream().getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parser.feed(decoder.decode(value, { stream: true }));
+  const body = new TextEncoder().encode(round.repeat(Math.ceil((targetMB * 1024 * 1024) / round.length)));
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < body.length; i += chunkSize) chunks.push(body.slice(i, i + chunkSize));
+  const bodyStream = () => {
+    let i = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks[i++];
+        if (chunk) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+  };
+  const names = Object.keys(runners);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const counts: Record<string, number> = {};
+  for (let r = -1; r < rounds; r++) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+      globalThis.gc?.();
+      const start = performance.now();
+      counts[name] = await runners[name]!(bodyStream);
+      if (r >= 0) times[name]!.push(performance.now() - start);
+    }
   }
-  return count;
+  console.log(JSON.stringify({ mb: body.length / 1024 / 1024, chunks: chunks.length, times, counts }));
 }
 
-async function parserStream(): Promise<number> {
-  let count = 0;
-  const text = new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
-  const events = bodyStream().pipeThrough(text).pipeThrough(new EventSourceParserStream());
-  for await (const event of events) {
-    JSON.parse(event.data);
-    count++;
-  }
-  return count;
-}
-
-async function chatStream(): Promise<number> {
-  const stream = new ChatStream({
-    sessionId: 'bench',
-    open: () => Promise.resolve(new Response(bodyStream(), { headers: { 'content-type': 'text/event-stream' } })),
-  });
-  let count = 0;
-  for await (const _event of stream) count++;
-  await stream.finalResult();
-  return count;
-}
-
-async function chatStreamFinalOnly(): Promise<number> {
-  const stream = new ChatStream({
-    sessionId: 'bench',
-    open: () => Promise.resolve(new Response(bodyStream(), { headers: { 'content-type': 'text/event-stream' } })),
-  });
-  return (await stream.finalResult()).events.length;
-}
-
-type Runner = () => Promise<number>;
-const runners: Array<[string, Runner]> = [
-  ['eventsource-parser + JSON.parse', bare],
-  ['ChatStream (for await)', chatStream],
-  ['ChatStream (finalResult only)', chatStreamFinalOnly],
-  ['eventsource-parser stream API', parserStream],
-];
-
-// openai is optional: measure its SSE decoder only when it happens to be installed.
-type OpenAIStream = { fromSSEResponse(response: Response, controller: AbortController): AsyncIterable<unknown> };
-const openai = (specifier: string) => import(specifier).then((m: { Stream?: OpenAIStream }) => m.Stream);
-const Stream = await openai('openai/core/streaming').catch(() => openai('openai/streaming')).catch(() => undefined);
-if (Stream) {
-  runners.push([
-    'openai Stream',
-    async () => {
-      let count = 0;
-      const response = new Response(bodyStream(), { headers: { 'content-type': 'text/event-stream' } });
-      for await (const _ of Stream.fromSSEResponse(response, new AbortController())) count++;
-      return count;
-    },
-  ]);
-} else {
-  console.log('openai is not installed: skipping its Stream decoder.');
-}
-
-const times = new Map<string, number[]>(runners.map(([name]) => [name, []]));
-const counts = new Map<string, number>();
-// Round 0 warms the JIT up and is not counted.
-for (let round = -1; round < rounds; round++) {
-  // Alternate the order each round so warm-up and GC timing do not favour one side.
-  const order = round % 2 !== 0 ? runners : [...runners].reverse();
-  for (const [name, run] of order) {
-    globalThis.gc?.();
-    const start = performance.now();
-    counts.set(name, await run());
-    if (round >= 0) times.get(name)?.push(performance.now() - start);
+async function main(): Promise<void> {
+  const targetMB = Number(args[0] ?? (quick ? 20 : 50));
+  const rounds = Number(args[1] ?? (quick ? 5 : 21));
+  const dir = await mkdtemp(join(tmpdir(), 'nemovideo-bench-'));
+  try {
+    const script = await bundleForNode(new URL(import.meta.url), join(dir, 'sse-child.mjs'));
+    const fixtures = new URL('../test/fixtures/adk-sse/', import.meta.url).pathname;
+    const out = execFileSync(process.execPath, ['--expose-gc', script, 'child', fixtures, String(targetMB), String(rounds)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const { mb, chunks, times, counts } = JSON.parse(out.trim().split('\n').pop()!) as {
+      mb: number;
+      chunks: number;
+      times: Record<string, number[]>;
+      counts: Record<string, number>;
+    };
+    const base = times['eventsource-parser + JSON.parse']!;
+    // Per-round ratio of baseline time to this decoder's time, then the median over rounds.
+    const ratio = (name: string, against = base) => median(times[name]!.map((t, i) => against[i]! / t));
+    const rate = (name: string) => `${(mb / (median(times[name]!) / 1000)).toFixed(0)} MB/s`;
+    console.log(`body: ${mb.toFixed(1)} MB in ${chunks} chunks of 16 KiB, partial frames ×${deltasPerFrame}; ${rounds} rounds (medians)`);
+    for (const name of Object.keys(times)) {
+      console.log(`  ${name.padEnd(40)} ${rate(name).padStart(10)}  ${ratio(name).toFixed(2)}× baseline  (${counts[name]} events)`);
+    }
+    const forAwait = ratio('ChatStream (for await)');
+    const final = ratio('ChatStream (finalResult only)');
+    const floor = ratio('floor: parser + ADK decode + for await');
+    const openai = times['openai Stream.fromSSEResponse']!;
+    const vsOpenAI = ratio('ChatStream (for await)', openai);
+    const rows: BenchRow[] = [
+      { metric: 'SSE decode, ChatStream for await', nemovideo: rate('ChatStream (for await)'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: forAwait, target: '≥ 0.90×', met: forAwait >= 0.9 },
+      { metric: 'SSE decode, floor: parser + ADK decode + bare for-await iterator', nemovideo: rate('floor: parser + ADK decode + for await'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: floor, target: 'report', met: null },
+      { metric: 'SSE decode, ChatStream finalResult() only', nemovideo: rate('ChatStream (finalResult only)'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: final, target: '≥ 0.90×', met: final >= 0.9 },
+      { metric: 'SSE decode, ChatStream for await vs openai', nemovideo: rate('ChatStream (for await)'), baseline: `${rate('openai Stream.fromSSEResponse')} (openai Stream)`, ratio: vsOpenAI, target: '> 1.00×', met: vsOpenAI > 1 },
+    ];
+    report({
+      bench: 'sse-throughput',
+      setup: `${mb.toFixed(1)} MB ADK stream (fixtures, partial frames ×${deltasPerFrame}) in 16 KiB chunks from memory; ${rounds} alternating rounds in node --expose-gc; ratio = median per-round speed ratio`,
+      rows,
+      details: {
+        mbPerS: Object.fromEntries(Object.keys(times).map((n) => [n, mb / (median(times[n]!) / 1000)])),
+        ratioToBaseline: Object.fromEntries(Object.keys(times).map((n) => [n, ratio(n)])),
+        counts,
+      },
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-const best = (values: number[]) => Math.min(...values);
-const [baseName] = runners[0] as [string, Runner];
-const base = times.get(baseName) ?? [];
-console.log(`body: ${mb.toFixed(1)} MB in ${chunks.length} chunks, partial frames ×${deltasPerFrame}; ${rounds} rounds`);
-console.log(`${''.padEnd(34)} ${'median'.padStart(12)} ${'ratio'.padStart(6)} ${'best'.padStart(12)} ${'ratio'.padStart(6)}`);
-for (const [name] of runners) {
-  const t = times.get(name) ?? [];
-  const rate = (ms: number) => `${(mb / (ms / 1000)).toFixed(1)} MB/s`.padStart(12);
-  const ratio = (ms: number, baseMs: number) => `${(baseMs / ms).toFixed(2)}×`.padStart(6);
-  console.log(`${name.padEnd(34)} ${rate(median(t))} ${ratio(median(t), median(base))} ${rate(best(t))} ${ratio(best(t), best(base))}  (${counts.get(name)} events)`);
-}
+if (process.argv[2] === 'child') await child(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
+else await main();
