@@ -61,8 +61,10 @@ function serverMessage(body: unknown): string | undefined {
 type Build = (msg: string, code: number | undefined, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
 type Details = ErrorDetails & { body?: unknown };
 
-const bindUrlOf = (ctx: ErrorContext) =>
-  ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
+/** The registration link for an anonymous user (`<webURL>?bind=<userId>`); `undefined` for a registered one. */
+export function bindUrlOf(ctx: Pick<ErrorContext, 'webURL' | 'userId'>): string | undefined {
+  return ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
+}
 
 const byCode: Record<number, Build> = {
   1001: (m, c, d) =>

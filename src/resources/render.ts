@@ -7,6 +7,7 @@ import { ExportBlockedError, InvalidArgumentError, NothingToExportError, Permiss
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
+import { bindUrlOf } from '../core/error-map.js';
 import { redactText } from '../core/redact.js';
 import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
@@ -281,8 +282,7 @@ export class Render extends Resource {
   #exportBlocked(error: unknown): unknown {
     if (!(error instanceof PermissionDeniedError)) return error;
     const { webURL, tokens } = this.transport.options;
-    const userId = tokens.userId;
-    const bindUrl = userId?.startsWith('anon_') ? `${webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(userId)}` : undefined;
+    const bindUrl = bindUrlOf({ webURL, userId: tokens.userId });
     return new ExportBlockedError(`Export blocked (${error.status ?? 403}): this plan may not export. Register to unlock: ${bindUrl ?? webURL}`, error.code, {
       status: error.status,
       requestId: error.requestId,
