@@ -66,6 +66,18 @@ export function bindUrlOf(ctx: Pick<ErrorContext, 'webURL' | 'userId'>): string 
   return ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
 }
 
+/** The render submit path: 402 and 403 there mean the plan may not export. */
+export const renderSubmitPath = '/api/render/proxy/lambda';
+
+function exportBlocked(status: number, m: string, c: number | undefined, d: Details, ctx: ErrorContext): ExportBlockedError {
+  const bindUrl = bindUrlOf(ctx);
+  return new ExportBlockedError(
+    `Export blocked (${status}): ${m}. The free plan may not export, or attribution headers were missing. Register to unlock: ${bindUrl ?? ctx.webURL}`,
+    c,
+    { ...d, bindUrl },
+  );
+}
+
 const byCode: Record<number, Build> = {
   1001: (m, c, d) =>
     new AuthenticationError(`Token invalid or expired (1001): ${m}. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.`, c, d),
@@ -88,13 +100,12 @@ const byStatus: Record<number, Build> = {
       ? new MissingClientIdError(`X-Client-Id missing (400): ${m}. Pass a clientId (any UUID) to the client.`, c, d)
       : new APIError(`Bad request (400): ${m}.`, c, d),
   401: (m, c, d) => byCode[1001]!(m, c ?? 401, d, {} as ErrorContext, new Headers()),
-  402: (m, c, d, ctx) =>
-    new ExportBlockedError(
-      `Export blocked (402): ${m}. The free plan may not export, or attribution headers were missing. Register to unlock: ${bindUrlOf(ctx) ?? ctx.webURL}`,
-      c,
-      { ...d, bindUrl: bindUrlOf(ctx) },
-    ),
-  403: (m, c, d) => new PermissionDeniedError(`Permission denied (403): ${m}. The token lacks the scope for this call.`, c, { ...d, retryable: false } as Details),
+  402: (m, c, d, ctx) => exportBlocked(402, m, c, d, ctx),
+  // PROTOCOL.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
+  403: (m, c, d, ctx) =>
+    ctx.path === renderSubmitPath
+      ? exportBlocked(403, m, c, d, ctx)
+      : new PermissionDeniedError(`Permission denied (403): ${m}. The token lacks the scope for this call.`, c, d),
   404: (m, c, d) =>
     /session not found/i.test(m) ? byCode[1002]!(m, c ?? 404, d, {} as ErrorContext, new Headers()) : new APIError(`Not found (404): ${m}.`, c, d),
   429: (m, _c, d, _ctx, headers) => {

@@ -3,11 +3,11 @@
  * @module
  */
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
-import { ExportBlockedError, InvalidArgumentError, NothingToExportError, PermissionDeniedError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
+import { InvalidArgumentError, NothingToExportError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
-import { bindUrlOf } from '../core/error-map.js';
+import { renderSubmitPath } from '../core/error-map.js';
 import { redactText } from '../core/redact.js';
 import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
@@ -132,14 +132,9 @@ export class Render extends Resource {
       throw new InvalidArgumentError('draft must be the session\'s draft: a decoded Draft or the wire draft object.', { sessionId });
     }
     const draft = decodeDraft(params.draft).raw;
-    const path = '/api/render/proxy/lambda';
+    const path = renderSubmitPath;
     const body = { id, sessionId, draft, output: { format: params.format ?? 'mp4', quality: params.quality ?? 'high' } };
-    let raw: unknown;
-    try {
-      raw = await this.transport.request(path, { ...options, json: body, idempotent: false, sessionId });
-    } catch (error) {
-      throw this.#exportBlocked(error);
-    }
+    const raw = await this.transport.request(path, { ...options, json: body, idempotent: false, sessionId });
     return toRenderJob(await loadSchemas(), raw, id, `POST ${path}`, sessionId, 'pending');
   }
 
@@ -276,21 +271,6 @@ export class Render extends Resource {
     }
     signal?.removeEventListener('abort', onAbort);
     return undefined;
-  }
-
-  // PROTOCOL.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
-  #exportBlocked(error: unknown): unknown {
-    if (!(error instanceof PermissionDeniedError)) return error;
-    const { webURL, tokens } = this.transport.options;
-    const bindUrl = bindUrlOf({ webURL, userId: tokens.userId });
-    return new ExportBlockedError(`Export blocked (${error.status ?? 403}): this plan may not export. Register to unlock: ${bindUrl ?? webURL}`, error.code, {
-      status: error.status,
-      requestId: error.requestId,
-      sessionId: error.sessionId,
-      body: error.body,
-      bindUrl,
-      cause: error,
-    });
   }
 }
 
