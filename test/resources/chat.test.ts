@@ -39,6 +39,35 @@ describe('chat.send', () => {
     expect(JSON.parse(api.seen[0]!.body).streaming).toBe(true);
   });
 
+  test("the client's request timeout does not cut a long stream", async () => {
+    const enc = new TextEncoder();
+    const frames = fixture('text_stream.nostream.sse');
+    api.use(
+      http.post(`${base}/run_sse`, () => {
+        const body = new ReadableStream<Uint8Array>({
+          async start(c) {
+            // Headers at once, then 400 ms of heartbeats before the answer: 4x the client's timeout.
+            for (let i = 0; i < 8; i++) {
+              c.enqueue(enc.encode(': ping\n\n'));
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            c.enqueue(enc.encode(frames));
+            c.close();
+          },
+        });
+        return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream' } });
+      }),
+    );
+    const nemo = new NemoVideo({ token: 'nmv_usr_chattest1234', baseURL: base, timeout: 100, maxRetries: 0 });
+    const stream = nemo.chat.send('s', 'hi');
+    let heartbeats = 0;
+    for await (const e of stream) if (e.type === 'heartbeat') heartbeats++;
+    const { text } = await stream.finalResult();
+    expect(heartbeats).toBe(8);
+    expect(text.length).toBeGreaterThan(0);
+    expect(runs()).toBe(1);
+  });
+
   test('rejects bad input before sending anything', async () => {
     const nemo = client();
     expect(() => nemo.chat.send('', 'x')).toThrow(/sessionId/);
