@@ -83,7 +83,7 @@ export class TokenManager {
   async clientId(): Promise<string> {
     if (this.#clientId) return this.#clientId;
     const stored = await this.#load();
-    this.#clientId ??= stored?.clientId ?? crypto.randomUUID();
+    this.#clientId ??= stored?.clientId ?? uuid();
     if (!stored?.clientId) await this.#save({ clientId: this.#clientId });
     return this.#clientId;
   }
@@ -133,4 +133,14 @@ export class TokenManager {
       this.#options.logger.warn(`token store not writable, keeping credentials in memory: ${(error as Error)?.message ?? error}`);
     }
   }
+}
+
+// `crypto.randomUUID` exists only in secure contexts (https, localhost); `getRandomValues` everywhere.
+function uuid(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

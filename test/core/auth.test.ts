@@ -208,3 +208,17 @@ describe('auth resource', () => {
     expect(api.seen).toHaveLength(0);
   });
 });
+
+describe('client id', () => {
+  test('is a v4 UUID even where crypto.randomUUID is missing (insecure browser contexts)', async () => {
+    api.use(anonymousTokens(), http.get(`${base}${creditsPath}`, () => ok(balance)));
+    const original = crypto.randomUUID;
+    Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+    try {
+      await new NemoVideo({ baseURL: base }).credits.balance();
+    } finally {
+      Object.defineProperty(crypto, 'randomUUID', { value: original, configurable: true });
+    }
+    expect(api.seen[0]!.headers['x-client-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
