@@ -24,7 +24,7 @@ import { VERSION } from './version.js';
 export interface ClientOptions {
   /** Bearer token (`nmv_usr_…`). Default: env `NEMO_TOKEN`, else the token store's, else an anonymous token on first need. A token you supply is never swapped. */
   token?: string | undefined;
-  /** Client id for anonymous tokens. Default: env `NEMO_CLIENT_ID`, else the store's, else `a random UUID saved to the store. */
+  /** Client id for anonymous tokens. Default: env `NEMO_CLIENT_ID`, else the store's, else a random UUID saved to the store. */
   clientId?: string | undefined;
   /** API base. Default: env `NEMO_API_URL`, else `https://mega-api-prod.nemovideo.ai`. */
   baseURL?: string | undefined;
