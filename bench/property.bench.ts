@@ -11,6 +11,7 @@
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { anything, draftLike } from '../test/helpers/draft-arbitraries.js';
 import { DraftDecodeError } from '../src/core/errors.js';
 import { SseDecoder } from '../src/core/sse.js';
 import type { ChatEvent, ChatResult } from '../src/core/types.js';
@@ -94,37 +95,6 @@ const framed = () => fixtures.filter((f) => expectedFrames.has(f.name));
 const crlf = fixtures.filter((f) => f.name !== 'error_unhandled.sse').map((f) => ({ ...f, bytes: encoder.encode(decoder.decode(f.bytes).replaceAll('\n', '\r\n')) }));
 
 // ── Drafts ────────────────────────────────────────────────────────────────────────────────────
-const number = fc.oneof(
-  fc.integer({ min: -1000, max: 600_000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.integer({ min: 0, max: 600_000 }).map(String),
-  fc.constantFrom('', ' ', 'abc', '1e3', null, true),
-);
-const meta = fc.oneof(
-  fc.record(
-    {
-      name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-      title: fc.string(),
-      text: fc.string(),
-      label: fc.string(),
-      volume: number,
-      role: fc.constantFrom('bgm', 'music', 'title', 'voice', 7),
-      kind: fc.constantFrom('BGM', 'Title', ''),
-    },
-    { requiredKeys: [] },
-  ),
-  fc.jsonValue(),
-);
-const segment = fc.oneof(fc.record({ st: number, s: number, start: number, d: number, m: meta }, { requiredKeys: [] }), fc.jsonValue());
-const track = fc.oneof(
-  fc.record(
-    { tt: fc.oneof(fc.constantFrom(0, 1, 7, 3, '0', '1', '7', 'video', null), fc.jsonValue()), sg: fc.oneof(fc.array(segment), fc.jsonValue()), m: meta },
-    { requiredKeys: [] },
-  ),
-  fc.jsonValue(),
-);
-const draftLike = fc.record({ t: fc.oneof(fc.array(track, { maxLength: 6 }), fc.jsonValue()) }, { requiredKeys: [] });
-const anything = fc.oneof(fc.jsonValue(), draftLike, draftLike.map((d) => JSON.stringify(d)));
 const decodeOrNull = (raw: unknown) => {
   try {
     return decodeDraft(raw);

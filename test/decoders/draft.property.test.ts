@@ -1,44 +1,11 @@
 import fc from 'fast-check';
+import { anything, draftLike } from '../helpers/draft-arbitraries.js';
 import { describe, expect, test } from 'vitest';
 import { DraftDecodeError } from '../../src/core/errors.js';
 import { decodeDraft, diffTimelines, isExportable, summarizeTimeline } from '../../src/decoders/index.js';
 
 fc.configureGlobal({ seed: 7, numRuns: 300 });
 
-const number = fc.oneof(
-  fc.integer({ min: -1000, max: 600_000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.integer({ min: 0, max: 600_000 }).map(String),
-  fc.constantFrom('', ' ', 'abc', '1e3', null, true),
-);
-const meta = fc.oneof(
-  fc.record(
-    {
-      name: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
-      title: fc.string(),
-      text: fc.string(),
-      label: fc.string(),
-      volume: number,
-      role: fc.constantFrom('bgm', 'music', 'title', 'voice', 7),
-      kind: fc.constantFrom('BGM', 'Title', ''),
-    },
-    { requiredKeys: [] },
-  ),
-  fc.jsonValue(),
-);
-const segment = fc.oneof(
-  fc.record({ st: number, s: number, start: number, d: number, m: meta }, { requiredKeys: [] }),
-  fc.jsonValue(),
-);
-const track = fc.oneof(
-  fc.record(
-    { tt: fc.oneof(fc.constantFrom(0, 1, 7, 3, '0', '1', '7', 'video', null), fc.jsonValue()), sg: fc.oneof(fc.array(segment), fc.jsonValue()), m: meta },
-    { requiredKeys: [] },
-  ),
-  fc.jsonValue(),
-);
-const draftLike = fc.record({ t: fc.oneof(fc.array(track, { maxLength: 6 }), fc.jsonValue()) }, { requiredKeys: [] });
-const anything = fc.oneof(fc.jsonValue(), draftLike, draftLike.map((d) => JSON.stringify(d)));
 
 const decodeOrNull = (raw: unknown) => {
   try {
