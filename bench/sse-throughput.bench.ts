@@ -194,15 +194,22 @@ async function main(): Promise<void> {
     for (const name of Object.keys(times)) {
       console.log(`  ${name.padEnd(40)} ${rate(name).padStart(10)}  ${ratio(name).toFixed(2)}× baseline  (${counts[name]} events)`);
     }
-    const forAwait = ratio('ChatStream (for await)');
-    const final = ratio('ChatStream (finalResult only)');
-    const floor = ratio('floor: parser + ADK decode + for await');
+    // FACTS.md's reference ("SSE decode vs eventsource-parser stream + JSON.parse", 1.00×) is the
+    // parser's stream API; the targets apply to it. The faster createParser().feed() form (FACTS:
+    // 1.16×) is reported beside it as the stricter floor.
+    const streamApi = times['eventsource-parser stream API']!;
+    const esp = `${rate('eventsource-parser stream API')} (esp stream API + JSON.parse, FACTS.md's 1.00×)`;
+    const feed = `${rate('eventsource-parser + JSON.parse')} (esp createParser().feed() + JSON.parse)`;
+    const forAwait = ratio('ChatStream (for await)', streamApi);
+    const final = ratio('ChatStream (finalResult only)', streamApi);
     const openai = times['openai Stream.fromSSEResponse']!;
     const vsOpenAI = ratio('ChatStream (for await)', openai);
     const rows: BenchRow[] = [
-      { metric: 'SSE decode, ChatStream for await', nemovideo: rate('ChatStream (for await)'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: forAwait, target: '≥ 0.90×', met: forAwait >= 0.9 },
-      { metric: 'SSE decode, floor: parser + ADK decode + bare for-await iterator', nemovideo: rate('floor: parser + ADK decode + for await'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: floor, target: 'report', met: null },
-      { metric: 'SSE decode, ChatStream finalResult() only', nemovideo: rate('ChatStream (finalResult only)'), baseline: `${rate('eventsource-parser + JSON.parse')} (esp createParser + JSON.parse)`, ratio: final, target: '≥ 0.90×', met: final >= 0.9 },
+      { metric: 'SSE decode, ChatStream for await', nemovideo: rate('ChatStream (for await)'), baseline: esp, ratio: forAwait, target: '≥ 0.90×', met: forAwait >= 0.9 },
+      { metric: 'SSE decode, ChatStream finalResult() only', nemovideo: rate('ChatStream (finalResult only)'), baseline: esp, ratio: final, target: '≥ 0.90×', met: final >= 0.9 },
+      { metric: 'SSE decode, ChatStream for await vs the feed() floor', nemovideo: rate('ChatStream (for await)'), baseline: feed, ratio: ratio('ChatStream (for await)'), target: 'report', met: null },
+      { metric: 'SSE decode, ChatStream finalResult() vs the feed() floor', nemovideo: rate('ChatStream (finalResult only)'), baseline: feed, ratio: ratio('ChatStream (finalResult only)'), target: 'report', met: null },
+      { metric: 'SSE decode, floor: parser + ADK decode + bare for-await iterator', nemovideo: rate('floor: parser + ADK decode + for await'), baseline: feed, ratio: ratio('floor: parser + ADK decode + for await'), target: 'report', met: null },
       { metric: 'SSE decode, ChatStream for await vs openai', nemovideo: rate('ChatStream (for await)'), baseline: `${rate('openai Stream.fromSSEResponse')} (openai Stream)`, ratio: vsOpenAI, target: '> 1.00×', met: vsOpenAI > 1 },
     ];
     report({
