@@ -11,8 +11,8 @@
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { anything, draftLike } from '../test/helpers/draft-arbitraries.js';
-import { DraftDecodeError } from '../src/core/errors.js';
+import { chunksAt } from '../test/helpers/chunks.js';
+import { anything, decodeOrNull, draftLike } from '../test/helpers/draft-arbitraries.js';
 import { SseDecoder } from '../src/core/sse.js';
 import type { ChatEvent, ChatResult } from '../src/core/types.js';
 import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../src/decoders/adk.js';
@@ -32,17 +32,8 @@ const fixtures = readdirSync(dir)
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function chunksAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.floor(c * data.length)).filter((c) => c > 0 && c < data.length))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (const point of points) {
-    out.push(data.subarray(start, point));
-    start = point;
-  }
-  out.push(data.subarray(start));
-  return out;
-}
+// Cuts come as fractions of the body's length.
+const chunksAtFractions = (data: Uint8Array, cuts: number[]) => chunksAt(data, cuts.map((c) => Math.floor(c * data.length)));
 
 type Outcome = { events: ChatEvent[]; result: ChatResult } | { error: { name: string; message: string; partial?: unknown } };
 
@@ -95,14 +86,6 @@ const framed = () => fixtures.filter((f) => expectedFrames.has(f.name));
 const crlf = fixtures.filter((f) => f.name !== 'error_unhandled.sse').map((f) => ({ ...f, bytes: encoder.encode(decoder.decode(f.bytes).replaceAll('\n', '\r\n')) }));
 
 // ── Drafts ────────────────────────────────────────────────────────────────────────────────────
-const decodeOrNull = (raw: unknown) => {
-  try {
-    return decodeDraft(raw);
-  } catch (e) {
-    if (!(e instanceof DraftDecodeError)) throw e;
-    return null;
-  }
-};
 const notAnObject = (raw: unknown) => raw === null || typeof raw !== 'object' || Array.isArray(raw);
 
 // ── The properties ───────────────────────────────────────────────────────────────────────────
@@ -111,12 +94,12 @@ const properties: Array<[string, () => Property]> = [
   ['sse: any chunking of a captured stream gives the same ChatStream events and result', () =>
     fc.asyncProperty(fixtureIndex, cuts, async (i, c) => {
       const f = fixtures[i]!;
-      deepStrictEqual(await run(chunksAt(f.bytes, c)), expected.get(f.name));
+      deepStrictEqual(await run(chunksAtFractions(f.bytes, c)), expected.get(f.name));
     })],
   ['sse: any chunking of the CRLF version gives the same ChatStream events and result', () =>
     fc.asyncProperty(fc.nat({ max: crlf.length - 1 }), cuts, async (i, c) => {
       const f = crlf[i]!;
-      deepStrictEqual(await run(chunksAt(f.bytes, c)), expected.get(f.name));
+      deepStrictEqual(await run(chunksAtFractions(f.bytes, c)), expected.get(f.name));
     })],
   ['sse: any chunking, line ending (LF, CRLF, CR) and heartbeats give the same SseDecoder frames', () =>
     fc.property(fc.nat({ max: framed().length - 1 }), cuts, fc.constantFrom('\n', '\r\n', '\r'), fc.boolean(), (i, c, eol, beats) => {
@@ -124,7 +107,7 @@ const properties: Array<[string, () => Property]> = [
       let text = decoder.decode(f.bytes);
       if (beats) text = `: ping\n\n${text.replaceAll('\n\n', '\n\n: ping\n\n')}`;
       const bytes = encoder.encode(text.replaceAll('\n', eol));
-      const got = frames(chunksAt(bytes, c));
+      const got = frames(chunksAtFractions(bytes, c));
       deepStrictEqual(beats ? got.filter((x) => x !== '') : got, expectedFrames.get(f.name));
     })],
   ['adk: decodeAdkEvent never throws and keeps raw by identity, on any JSON', () =>

@@ -17,18 +17,7 @@ export function fixture(name: string): Uint8Array {
 /** UTF-8 bytes of a string. */
 export const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-/** Splits `data` at the given offsets (sorted, deduplicated, within bounds). */
-export function chunksAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.filter((c) => c > 0 && c < data.length))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (const point of points) {
-    out.push(data.subarray(start, point));
-    start = point;
-  }
-  out.push(data.subarray(start));
-  return out;
-}
+export { chunksAt } from '../helpers/chunks.js';
 
 /** What a test body stream reports about its life. */
 export interface BodyProbe {

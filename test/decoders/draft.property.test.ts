@@ -1,20 +1,11 @@
 import fc from 'fast-check';
-import { anything, draftLike } from '../helpers/draft-arbitraries.js';
+import { anything, decodeOrNull, draftLike } from '../helpers/draft-arbitraries.js';
 import { describe, expect, test } from 'vitest';
-import { DraftDecodeError } from '../../src/core/errors.js';
 import { decodeDraft, diffTimelines, isExportable, summarizeTimeline } from '../../src/decoders/index.js';
 
 fc.configureGlobal({ seed: 7, numRuns: 300 });
 
 
-const decodeOrNull = (raw: unknown) => {
-  try {
-    return decodeDraft(raw);
-  } catch (e) {
-    if (!(e instanceof DraftDecodeError)) throw e;
-    return null;
-  }
-};
 
 describe('decodeDraft properties', () => {
   test('throws nothing but DraftDecodeError on any JSON', () => {

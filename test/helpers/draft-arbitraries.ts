@@ -1,5 +1,7 @@
 /** fast-check arbitraries for drafts: shared by the decoder property tests and `bench/property.bench.ts`. */
 import fc from 'fast-check';
+import { DraftDecodeError } from '../../src/core/errors.js';
+import { decodeDraft, type Draft } from '../../src/decoders/draft.js';
 
 /** A numeric field as the backend might send it: numbers, numeric strings, junk. */
 export const number = fc.oneof(
@@ -43,3 +45,13 @@ export const draftLike = fc.record({ t: fc.oneof(fc.array(track, { maxLength: 6 
 
 /** Anything a draft field might hold: any JSON, a draft-shaped object, or its JSON string. */
 export const anything = fc.oneof(fc.jsonValue(), draftLike, draftLike.map((d) => JSON.stringify(d)));
+
+/** `decodeDraft`, with `null` for what is not a draft (`DraftDecodeError`); any other throw escapes. */
+export function decodeOrNull(raw: unknown): Draft | null {
+  try {
+    return decodeDraft(raw);
+  } catch (e) {
+    if (!(e instanceof DraftDecodeError)) throw e;
+    return null;
+  }
+}
