@@ -19,9 +19,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NemoVideo } from '../src/index.js';
+import { NemoVideoCore, Uploads, type UploadInput } from '../src/index.js';
 import { fileFromPath } from '../src/node/index.js';
-import { Uploads, type UploadInput } from '../src/resources/uploads.js';
 import { args, bundleForNode, median, quick, report } from './lib.js';
 
 const MiB = 1024 * 1024;
@@ -34,7 +33,7 @@ interface Sample {
 }
 
 async function child(variant: string, url: string, path: string): Promise<void> {
-  const uploads = new Uploads(new NemoVideo({ token: 'nmv_usr_bench0000', baseURL: url }).transport);
+  const uploads = new Uploads(new NemoVideoCore({ token: 'nmv_usr_bench0000', baseURL: url }));
   const bare = async (body: ReadableStream<Uint8Array>) => {
     const res = await fetch(`${url}/bare`, { method: 'POST', body, duplex: 'half', redirect: 'error' } as RequestInit);
     await res.text();

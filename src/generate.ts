@@ -14,7 +14,8 @@ import type { Auth } from './resources/auth.js';
 import type { Chat, ChatRecoverOptions, ChatSendOptions } from './resources/chat.js';
 import type { Render, RenderExportOptions, RenderJob } from './resources/render.js';
 import type { Sessions } from './resources/sessions.js';
-import type { SessionState, State } from './resources/state.js';
+import type { SessionState } from './core/session-state.js';
+import type { State } from './resources/state.js';
 
 /** Where `generate()` is: `phase` plus what is known by then. */
 export type GenerateProgress =

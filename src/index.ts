@@ -5,27 +5,28 @@
  */
 
 // Client
-export { NemoVideo, type ClientOptions } from './client.js';
+export { NemoVideo } from './client.js';
+export { NemoVideoCore, type ClientOptions, type AnonymousToken } from './core/client.js';
 export type { Attribution, Transport, TransportOptions, CallOptions } from './core/transport.js';
 export type { TokenManager, TokenManagerOptions, AcquiredToken } from './core/auth.js';
 
-// Resources (constructed by the client; exported for their types)
-export type { Resource } from './resources/resource.js';
-export type { Auth } from './resources/auth.js';
-export type { Sessions } from './resources/sessions.js';
-export type { Credits } from './resources/credits.js';
-export type { State } from './resources/state.js';
-export type { Chat } from './resources/chat.js';
-export type { Uploads } from './resources/uploads.js';
-export type { Render, ReadState } from './resources/render.js';
+// Resources: `NemoVideo` has them all; build only those you use on a `NemoVideoCore`
+export { Resource } from './resources/resource.js';
+export { Auth } from './resources/auth.js';
+export { Sessions } from './resources/sessions.js';
+export { Credits } from './resources/credits.js';
+export { State } from './resources/state.js';
+export { Chat } from './resources/chat.js';
+export { Uploads } from './resources/uploads.js';
+export { Render } from './resources/render.js';
 export type { Logger, LogLevel } from './core/logger.js';
 export type { RequestOptions } from './core/types.js';
 
 // Results
-export type { AnonymousToken, ClaimToken, ClaimParams } from './resources/auth.js';
+export type { ClaimToken, ClaimParams } from './resources/auth.js';
 export type { Session, SessionCreateParams } from './resources/sessions.js';
 export type { CreditBalance } from './resources/credits.js';
-export type { SessionState } from './resources/state.js';
+export type { SessionState } from './core/session-state.js';
 export type {
   ChatEvent,
   ChatTextEvent,

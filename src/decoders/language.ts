@@ -22,7 +22,8 @@ const words: [string, string, RegExp?][] = [
   ['pt', 'o a os as de que e em um uma é para com do da dos das não por meu minha você quero fazer vídeo pode mais', /[ãõ]/],
   ['it', 'il lo la gli le di che e un una è per con del della non sono mi ho voglio fare puoi più anche', /[ìò]/],
 ];
-const sets = words.map(([lang, list, marks]) => [lang, new Set(list.split(' ')), marks] as const);
+// Built on first use, so that a bundle that never calls detectLanguage drops the word lists.
+let sets: (readonly [string, Set<string>, RegExp | undefined])[] | undefined;
 
 const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0;
 
@@ -49,6 +50,7 @@ export function detectLanguage(text: string): string {
   if (best !== 'en') return best;
   const tokens = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   let score = 0;
+  sets ??= words.map(([lang, list, marks]) => [lang, new Set(list.split(' ')), marks] as const);
   for (const [lang, set, marks] of sets) {
     const s = tokens.filter((w) => set.has(w)).length + (marks?.test(text) ? 2 : 0);
     if (s > score) (best = lang), (score = s);

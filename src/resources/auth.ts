@@ -3,20 +3,10 @@
  * @module
  */
 import { requireId } from '../core/args.js';
-import { wireHeaders, type Transport } from '../core/transport.js';
+import { requestAnonymousToken, type AnonymousToken, type NemoVideoCore } from '../core/client.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
-
-/** A new anonymous token. Anonymous tokens live 7 days and carry the read, write and upload scopes. */
-export interface AnonymousToken {
-  token: string;
-  userId: string;
-  /** ISO-8601 expiry. */
-  expiresAt: string | undefined;
-  credits: number | undefined;
-  raw: unknown;
-}
 
 /** A claim token: lets a browser open the project without exposing the bearer token. */
 export interface ClaimToken {
@@ -34,29 +24,17 @@ export interface ClaimParams {
 
 /** Tokens: anonymous tokens for new users, claim tokens for browser links. */
 export class Auth extends Resource {
-  readonly #webURL: () => string;
-  readonly #clientId: () => Promise<string>;
+  readonly #client: NemoVideoCore;
 
-  /** @internal */
-  constructor(transport: Transport, clientId: () => Promise<string>) {
-    super(transport);
-    this.#webURL = () => transport.options.webURL;
-    this.#clientId = clientId;
+  constructor(client: NemoVideoCore) {
+    super(client);
+    this.#client = client;
   }
 
   /** Gets a new anonymous token for a client id (default: the client's). Sends `X-Client-Id`; no bearer token. */
   async anonymousToken(params: { clientId?: string } = {}, options?: RequestOptions): Promise<AnonymousToken> {
-    const clientId = params.clientId === undefined ? await this.#clientId() : requireId(params.clientId, 'clientId');
-    const path = '/api/auth/anonymous-token';
-    const raw = await this.transport.request(path, {
-      ...options,
-      method: 'POST',
-      auth: false,
-      idempotent: false,
-      headers: { [wireHeaders.clientId]: clientId },
-    });
-    const data = validate((await loadSchemas()).anonymousTokenSchema, raw, `POST ${path}`);
-    return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
+    const clientId = params.clientId === undefined ? await this.#client.tokens.clientId() : requireId(params.clientId, 'clientId');
+    return requestAnonymousToken(this.transport, clientId, options);
   }
 
   /** Gets a claim token for a project, for links a browser can open. */
@@ -72,6 +50,6 @@ export class Auth extends Resource {
   /** Builds the browser link `<webURL>/workspace/claim?ct=<claim token>` (never the bearer token). */
   async claimUrl(params: ClaimParams, options?: RequestOptions): Promise<string> {
     const { claimToken } = await this.claimToken(params, options);
-    return `${this.#webURL().replace(/\/$/, '')}/workspace/claim?ct=${encodeURIComponent(claimToken)}`;
+    return `${this.#client.webURL}/workspace/claim?ct=${encodeURIComponent(claimToken)}`;
   }
 }

@@ -5,14 +5,13 @@
  */
 import { optionalPositive, requireId } from '../core/args.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { readSessionState, type SessionState } from '../core/session-state.js';
 import { sleep } from '../core/sleep.js';
-import type { Transport } from '../core/transport.js';
 import type { RequestOptions } from '../core/types.js';
 import type { Draft } from '../decoders/draft.js';
 import { diffTimelines, type TimelineChange } from '../decoders/diff.js';
 import { ChatStream, type ChatStreamOptions } from './chat-stream.js';
 import { Resource } from './resource.js';
-import type { SessionState } from './state.js';
 
 /** Options of {@link Chat.send}: the stream's watchdogs (see {@link ChatStreamOptions}) plus `partialText`. */
 export interface ChatSendOptions extends Omit<ChatStreamOptions, 'sessionId' | 'open' | 'logger'> {
@@ -49,14 +48,6 @@ export interface ChatRecovery {
 
 /** Talks to the agent. */
 export class Chat extends Resource {
-  readonly #readState: (sessionId: string, options?: RequestOptions) => Promise<SessionState>;
-
-  /** @internal */
-  constructor(transport: Transport, readState: (sessionId: string, options?: RequestOptions) => Promise<SessionState>) {
-    super(transport);
-    this.#readState = readState;
-  }
-
   /**
    * Sends one message and returns its {@link ChatStream} at once. The message is sent exactly
    * once: a 429 or 1001 refusal may be retried (the server did not take it), a network error,
@@ -118,7 +109,7 @@ export class Chat extends Resource {
     const before = baselineDraft(options.baseline);
     await sleep(firstDelayMs, options.signal);
     for (let polls = 1; ; polls++) {
-      const state = await this.#readState(sessionId, { signal: options.signal });
+      const state = await readSessionState(this.transport, sessionId, { signal: options.signal });
       const changes = diffTimelines(before, state.draft);
       const changed = changes.length > 0 || rawChanged(before, state.draft);
       options.onProgress?.({ polls, changed });

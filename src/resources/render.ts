@@ -4,6 +4,7 @@
  */
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
 import { InvalidArgumentError, NothingToExportError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
+import { readSessionState } from '../core/session-state.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
@@ -11,8 +12,6 @@ import { renderSubmitPath } from '../core/error-map.js';
 import { redactText } from '../core/redact.js';
 import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
-import type { Transport } from '../core/transport.js';
-import type { SessionState } from './state.js';
 
 /** Where a render job is. Unknown wire statuses read as `processing` (the wire value stays on `raw`). */
 export type RenderStatus = 'pending' | 'processing' | 'completed' | 'failed';
@@ -79,9 +78,6 @@ export interface RenderDownloadOptions {
   sessionId?: string | undefined;
 }
 
-/** Reads a session's state; the client passes `state.latest`. */
-export type ReadState = (sessionId: string, options?: RequestOptions) => Promise<Pick<SessionState, 'draft'>>;
-
 const statusWords: Readonly<Record<string, RenderStatus>> = {
   pending: 'pending',
   queued: 'pending',
@@ -111,14 +107,6 @@ export function newRenderId(): string {
 
 /** Render jobs: submit a draft, follow it, fetch the file. */
 export class Render extends Resource {
-  readonly #readState: ReadState;
-
-  /** @internal The client passes its transport and `state.latest` (resources never import each other). */
-  constructor(transport: Transport, readState: ReadState) {
-    super(transport);
-    this.#readState = readState;
-  }
-
   /**
    * Submits one render of a draft, sent with every key it came with. Not retried on 5xx or
    * network errors: a second submit would render twice.
@@ -189,7 +177,7 @@ export class Render extends Resource {
   async export(sessionId: string, options: RenderExportOptions = {}): Promise<RenderJob> {
     requireId(sessionId, 'sessionId');
     const { signal, format, quality } = options;
-    const state = await this.#readState(sessionId, { signal });
+    const state = await readSessionState(this.transport, sessionId, { signal });
     const draft = state.draft;
     if (!draft || !isExportable(draft)) {
       throw new NothingToExportError(

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidArgumentError, NemoVideo } from '../../src/index.js';
 import { downloadToFile, fileFromPath } from '../../src/node/index.js';
-import { Render, type RenderJob } from '../../src/resources/render.js';
-import { Uploads, type UploadProgress } from '../../src/resources/uploads.js';
+import type { RenderJob } from '../../src/index.js';
+import { Uploads, type UploadProgress } from '../../src/index.js';
 
 // A real loopback server: real fetch, real sockets, so streaming and aborts behave as in production.
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -75,7 +75,7 @@ describe('uploads.create with fileFromPath', () => {
       json(res, { code: 0, data: { files: [{ filename: 'song.mp3', file_type: 'audio', cdn_url: 'https://cdn.test/s.mp3', duration: 12 }], session_state_applied: true } });
     };
     const progress: UploadProgress[] = [];
-    const result = await new Uploads(client().transport).create('s1', { files: [await fileFromPath(path)] }, { onProgress: (p) => progress.push(p) });
+    const result = await new Uploads(client()).create('s1', { files: [await fileFromPath(path)] }, { onProgress: (p) => progress.push(p) });
     expect(requests.map((r) => [r.method, r.url])).toEqual([['POST', '/api/upload-video/nemo_agent/me/s1']]);
     expect(requests[0]!.headers['transfer-encoding']).toBeUndefined();
     expect(Number(requests[0]!.headers['content-length'])).toBeGreaterThan(content.length);
@@ -102,7 +102,7 @@ describe('uploads.create with fileFromPath', () => {
         }
       });
     };
-    const error = await new Uploads(client().transport)
+    const error = await new Uploads(client())
       .create('s1', { files: [await fileFromPath(path)] }, { signal: controller.signal })
       .catch((e: unknown) => e);
     expect(error).toBe(reason);
@@ -120,7 +120,7 @@ describe('downloadToFile', () => {
       res.end(video);
     };
     const nemo = client();
-    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const render = nemo.render;
     const path = join(dir, 'out.mp4');
     const progress: { loaded: number; total: number | undefined }[] = [];
     const result = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`, video.length), path, { onProgress: (p) => progress.push(p) });
@@ -141,7 +141,7 @@ describe('downloadToFile', () => {
       res.writeHead(500).end();
     };
     const nemo = client();
-    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const render = nemo.render;
     const path = join(dir, 'out.mp4');
     await writeFile(path, 'older video');
     await expect(downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path)).rejects.toThrow();
@@ -157,7 +157,7 @@ describe('downloadToFile', () => {
       res.write(video.subarray(0, 1024), () => controller.abort(reason));
     };
     const nemo = client();
-    const render = new Render(nemo.transport, (id, o) => nemo.state.latest(id, o));
+    const render = nemo.render;
     const path = join(dir, 'out.mp4');
     const error = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBe(reason);

@@ -9,7 +9,7 @@ import {
   RenderTimeoutError,
 } from '../../src/index.js';
 import { decodeDraft } from '../../src/decoders/draft.js';
-import { Render, type RenderJob } from '../../src/resources/render.js';
+import { NemoVideoCore, Render, type RenderJob } from '../../src/index.js';
 import { base, mockApi, ok } from '../helpers/msw.js';
 
 const api = mockApi();
@@ -20,8 +20,8 @@ const statePath = '/api/state/nemo_agent/me/sess-1/latest';
 const draft = { t: [{ tt: 0, sg: [{ st: 0, d: 4000, m: { name: 'intro' }, zz: [1, { deep: true }] }], future: 'kept' }], v: 3, unknownTop: { a: null } };
 
 function setup(o: ConstructorParameters<typeof NemoVideo>[0] = {}) {
-  const nemo = new NemoVideo({ token, baseURL: base, ...o });
-  return new Render(nemo.transport, (id, opts) => nemo.state.latest(id, opts));
+  const nemo = new NemoVideoCore({ token, baseURL: base, ...o });
+  return new Render(nemo);
 }
 
 const bodies = () => api.seen.filter((s) => s.method === 'POST' && s.path === submitPath).map((s) => JSON.parse(s.body) as Record<string, unknown>);

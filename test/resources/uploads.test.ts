@@ -2,14 +2,14 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, test, vi } from 'vitest';
 import { APIError, FileTooLargeError, InvalidArgumentError, NemoVideo, TimeoutError, UnsupportedFileTypeError } from '../../src/index.js';
 import { supportedExtensions } from '../../src/core/error-map.js';
-import { Uploads, type UploadInput, type UploadProgress } from '../../src/resources/uploads.js';
+import { NemoVideoCore, Uploads, type UploadInput, type UploadProgress } from '../../src/index.js';
 import { base, fail, mockApi, ok } from '../helpers/msw.js';
 
 const api = mockApi();
 const token = 'nmv_usr_test1234';
 const path = '/api/upload-video/nemo_agent/me/sess-1';
 const url = `${base}${path}`;
-const uploads = (o: ConstructorParameters<typeof NemoVideo>[0] = {}) => new Uploads(new NemoVideo({ token, baseURL: base, ...o }).transport);
+const uploads = (o: ConstructorParameters<typeof NemoVideo>[0] = {}) => new Uploads(new NemoVideoCore({ token, baseURL: base, ...o }));
 const MB = 1024 * 1024;
 
 interface SeenPart {

@@ -1,0 +1,153 @@
+/**
+ * The client core: resolves options (env through `globalThis.process?.env`) and owns the
+ * transport and the token lifecycle. It holds no resources, so an app that builds only the
+ * resources it uses ships only their code (see {@link NemoVideoCore}).
+ * @module
+ */
+import { TokenManager } from './auth.js';
+import { readEnv, detectPlatform } from './env.js';
+import { InvalidArgumentError } from './errors.js';
+import { createLogger, type LogLevel, type Logger } from './logger.js';
+import { redactText } from './redact.js';
+import { MemoryTokenStore, type TokenStore } from './token-store.js';
+import { Transport, wireHeaders, type Attribution } from './transport.js';
+import type { RequestOptions } from './types.js';
+import { loadSchemas, toNumber, validate } from './validate.js';
+import { VERSION } from '../version.js';
+
+/** Options of {@link NemoVideo} and {@link NemoVideoCore}; every one has a default. */
+export interface ClientOptions {
+  /** Bearer token (`nmv_usr_…`). Default: env `NEMO_TOKEN`, else the token store's, else an anonymous token on first need. A token you supply is never swapped. */
+  token?: string | undefined;
+  /** Client id for anonymous tokens. Default: env `NEMO_CLIENT_ID`, else the store's, else a random UUID saved to the store. */
+  clientId?: string | undefined;
+  /** API base. Default: env `NEMO_API_URL`, else `https://mega-api-prod.nemovideo.ai`. */
+  baseURL?: string | undefined;
+  /** Web app base, for claim and registration links. Default: env `NEMO_WEB_URL`, else `https://nemovideo.com`. */
+  webURL?: string | undefined;
+  /** Attribution headers; unset fields keep their defaults. */
+  attribution?: Partial<Attribution> | undefined;
+  /** Where the client id and acquired tokens are kept. Default: a {@link MemoryTokenStore}. */
+  tokenStore?: TokenStore | undefined;
+  /** Per-request timeout in ms, covering headers and body. Default 60 000. Streams and uploads have their own limits. */
+  timeout?: number | undefined;
+  /** Retries of idempotent calls on network errors, 408 and 5xx. Default 2. */
+  maxRetries?: number | undefined;
+  /** The `fetch` to use. Default: `globalThis.fetch`, read at each call. */
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Where log lines go. Default: `console` once a `logLevel` is set. */
+  logger?: Logger | undefined;
+  /** What to log. Default: nothing; `'debug'` logs every request (method, path, status, ms). */
+  logLevel?: LogLevel | undefined;
+}
+
+/** A new anonymous token. Anonymous tokens live 7 days and carry the read, write and upload scopes. */
+export interface AnonymousToken {
+  token: string;
+  userId: string;
+  /** ISO-8601 expiry. */
+  expiresAt: string | undefined;
+  credits: number | undefined;
+  raw: unknown;
+}
+
+const defaultBaseURL = 'https://mega-api-prod.nemovideo.ai';
+const defaultWebURL = 'https://nemovideo.com';
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * The client without its resources: options, token lifecycle and the HTTP core. Build the
+ * resources you use on it and a bundler leaves the others out; {@link NemoVideo} is this core
+ * with every resource attached. Resources built on one core share its token and its settings.
+ *
+ * @example
+ * ```ts
+ * import { NemoVideoCore, Chat, Render } from 'nemovideo';
+ *
+ * const core = new NemoVideoCore({ token: 'nmv_usr_…' });
+ * const chat = new Chat(core);
+ * const render = new Render(core);
+ * const { text } = await chat.send('sess_1', 'add a title').finalResult();
+ * const job = await render.export('sess_1');
+ * ```
+ */
+export class NemoVideoCore {
+  /** The resolved API base. */
+  readonly baseURL: string;
+  /** The resolved web base. */
+  readonly webURL: string;
+  /** @internal */
+  readonly transport: Transport;
+  /** @internal */
+  readonly tokens: TokenManager;
+
+  constructor(options: ClientOptions = {}) {
+    const timeout = options.timeout ?? 60_000;
+    const maxRetries = options.maxRetries ?? 2;
+    if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}.`);
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new InvalidArgumentError(`maxRetries must be a non-negative integer, got ${maxRetries}.`);
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');
+    const token = options.token ?? readEnv('NEMO_TOKEN');
+    if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) throw new InvalidArgumentError('token must be a non-empty string.');
+    this.baseURL = checkURL(options.baseURL ?? readEnv('NEMO_API_URL') ?? defaultBaseURL, 'baseURL');
+    this.webURL = checkURL(options.webURL ?? readEnv('NEMO_WEB_URL') ?? defaultWebURL, 'webURL');
+    const logger = createLogger(options.logger, options.logLevel);
+    const attribution: Attribution = {
+      source: options.attribution?.source ?? 'video-generator-generator',
+      version: options.attribution?.version ?? VERSION,
+      platform: options.attribution?.platform ?? detectPlatform(),
+    };
+    this.tokens = new TokenManager({
+      token,
+      clientId: options.clientId ?? readEnv('NEMO_CLIENT_ID'),
+      store: options.tokenStore ?? new MemoryTokenStore(),
+      logger,
+      acquire: async (clientId) => {
+        const t = await requestAnonymousToken(this.transport, clientId);
+        return { token: t.token, userId: t.userId, expiresAt: t.expiresAt ?? new Date(Date.now() + 7 * 86_400_000).toISOString() };
+      },
+    });
+    this.transport = new Transport({
+      baseURL: this.baseURL,
+      webURL: this.webURL,
+      timeout,
+      maxRetries,
+      fetch: options.fetch,
+      attribution,
+      logger,
+      tokens: this.tokens,
+    });
+  }
+
+  /** A log-safe view of the client: URLs and a redacted token. */
+  toJSON(): Record<string, unknown> {
+    return { baseURL: this.baseURL, webURL: this.webURL, auth: this.tokens.toJSON() };
+  }
+
+  /** Node's `util.inspect` shows the log-safe view. */
+  [inspectSymbol](): string {
+    return `NemoVideo ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+/**
+ * `POST /api/auth/anonymous-token` for a client id: sends `X-Client-Id`, no bearer token. The
+ * core calls it to acquire tokens; `auth.anonymousToken` is its public face.
+ * @internal
+ */
+export async function requestAnonymousToken(transport: Transport, clientId: string, options?: RequestOptions): Promise<AnonymousToken> {
+  const path = '/api/auth/anonymous-token';
+  const raw = await transport.request(path, { ...options, method: 'POST', auth: false, idempotent: false, headers: { [wireHeaders.clientId]: clientId } });
+  const data = validate((await loadSchemas()).anonymousTokenSchema, raw, `POST ${path}`);
+  return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
+}
+
+function checkURL(value: string, name: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${redactText(JSON.stringify(value))}.`);
+  }
+}
