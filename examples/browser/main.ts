@@ -2,14 +2,17 @@
  * The SDK in a web page: chat with live text, the timeline, an export into a <video>.
  * Build with examples/browser/build.ts, serve dist/, open index.html?api=<emulator URL>.
  */
-import { NemoVideo, StreamInterruptedError, StreamTimeoutError, isExportable, summarizeTimeline } from '../../src/index.js';
+import { Auth, Chat, NemoVideoCore, Render, Sessions, State, StreamInterruptedError, StreamTimeoutError, isExportable, summarizeTimeline } from '../../src/index.js';
 
 const params = new URLSearchParams(location.search);
 const baseURL = params.get('api') ?? (globalThis as { NEMO_API_URL?: string }).NEMO_API_URL ?? 'http://127.0.0.1:8787';
 const pollMs = Number(params.get('pollMs') ?? 30_000); // the real service wants 30 s between polls
 // The anonymous token is fetched here, in the browser, on first need. A real app keeps tokens
 // on its server (examples/relay-server.ts) and gives each visitor its own client id.
-const nemo = new NemoVideo({ baseURL, clientId: 'browser-demo' });
+// A page ships only what it uses: the client core and five resources built on it (uploads,
+// credits and generate() stay out of the bundle). `new NemoVideo(…)` would work the same.
+const core = new NemoVideoCore({ baseURL, clientId: 'browser-demo' });
+const nemo = { sessions: new Sessions(core), chat: new Chat(core), state: new State(core), render: new Render(core), auth: new Auth(core) };
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = (line: string) => void ($('status').textContent = line);
