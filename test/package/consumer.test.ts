@@ -28,7 +28,7 @@ function link(name: string): void {
 // One consumer file, valid under every resolution mode. It must compile against the published
 // declarations only: `@ts-expect-error` lines prove the types are real, not `any`.
 const consumerSource = (withTesting: boolean) => `
-import { NemoVideo, RateLimitError, isNemoVideoError, decodeDraft, summarizeTimeline, MemoryTokenStore } from 'nemovideo';
+import { NemoVideo, NemoVideoCore, Chat, RateLimitError, isNemoVideoError, decodeDraft, summarizeTimeline, MemoryTokenStore } from 'nemovideo';
 import type { ChatEvent, RenderJob, SessionState, Draft } from 'nemovideo';
 import { FileTokenStore, fileFromPath, downloadToFile } from 'nemovideo/node';
 ${withTesting ? `import { createEmulator, startEmulator } from 'nemovideo/testing';
@@ -62,6 +62,9 @@ export const draft: Draft = decodeDraft({ tracks: [] });
 export const nodeHelpers = [FileTokenStore, fileFromPath, downloadToFile] as const;
 // @ts-expect-error: options are typed
 new NemoVideo({ timeout: 'soon' });
+export const coreChat = (): Promise<string> => new Chat(new NemoVideoCore({ token: 'nmv_usr_consumer' })).send('s', 'hi').finalResult().then((r) => r.text);
+// @ts-expect-error: a resource is built on a client
+export const notAClient = () => new Chat({ token: 'nmv_usr_consumer' });
 `;
 
 // Each mode as a consumer would configure it; `files` picks the module kinds that mode knows.
