@@ -5,10 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { InvalidArgumentError, NemoVideo } from '../../src/index.js';
+import { InvalidArgumentError, NemoVideo, Uploads, type RenderJob, type UploadProgress } from '../../src/index.js';
 import { downloadToFile, fileFromPath } from '../../src/node/index.js';
-import type { RenderJob } from '../../src/index.js';
-import { Uploads, type UploadProgress } from '../../src/index.js';
 
 // A real loopback server: real fetch, real sockets, so streaming and aborts behave as in production.
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -119,8 +117,7 @@ describe('downloadToFile', () => {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       res.end(video);
     };
-    const nemo = client();
-    const render = nemo.render;
+    const { render } = client();
     const path = join(dir, 'out.mp4');
     const progress: { loaded: number; total: number | undefined }[] = [];
     const result = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`, video.length), path, { onProgress: (p) => progress.push(p) });
@@ -140,8 +137,7 @@ describe('downloadToFile', () => {
       }
       res.writeHead(500).end();
     };
-    const nemo = client();
-    const render = nemo.render;
+    const { render } = client();
     const path = join(dir, 'out.mp4');
     await writeFile(path, 'older video');
     await expect(downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path)).rejects.toThrow();
@@ -156,8 +152,7 @@ describe('downloadToFile', () => {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       res.write(video.subarray(0, 1024), () => controller.abort(reason));
     };
-    const nemo = client();
-    const render = nemo.render;
+    const { render } = client();
     const path = join(dir, 'out.mp4');
     const error = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBe(reason);
