@@ -5,7 +5,9 @@
  */
 import * as z from 'zod/mini';
 
-const numeric = z.union([z.number(), z.string()]);
+// A number, or a string (some fields arrive as "7"): `toNumber` reads both. A custom check costs
+// less bundle than `z.union` and accepts the same values.
+const numeric = z.custom<number | string>((v) => typeof v === 'number' || typeof v === 'string', 'expected a number');
 const optionalString = z.optional(z.nullable(z.string()));
 const optionalNumeric = z.optional(z.nullable(numeric));
 

@@ -77,6 +77,14 @@ describe('results', () => {
     expect(error).toBeInstanceOf(ResponseValidationError);
     expect(error.path).toBe('data.session_id');
   });
+
+  test('a numeric field may be a number or a string, nothing else', async () => {
+    api.use(credits(() => HttpResponse.json({ available: { n: 7 } })));
+    const error = (await client().credits.balance().catch((e: unknown) => e)) as ResponseValidationError;
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(error.path).toBe('data.available');
+    expect(error.message).toContain('expected a number');
+  });
 });
 
 describe('retries', () => {
