@@ -11,7 +11,7 @@ export type { Attribution, Transport, TransportOptions, CallOptions } from './co
 export type { TokenManager, TokenManagerOptions, AcquiredToken } from './core/auth.js';
 
 // Resources: `NemoVideo` has them all; build only those you use on a `NemoVideoCore`
-export { Resource } from './resources/resource.js';
+export type { Resource } from './resources/resource.js';
 export { Auth } from './resources/auth.js';
 export { Sessions } from './resources/sessions.js';
 export { Credits } from './resources/credits.js';
