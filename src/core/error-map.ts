@@ -50,12 +50,18 @@ export function envelopeCode(body: unknown): number | undefined {
   return Number.isFinite(code) && code !== 0 ? code : undefined;
 }
 
+/** The most of a server's text that an error message repeats: a proxy page or a runaway message is cut here. */
+export const maxQuotedChars = 300;
+
+/** `text` cut to {@link maxQuotedChars} (with `…` when cut), for quoting server or agent text in a message. */
+export function quote(text: string): string {
+  return text.length > maxQuotedChars ? `${text.slice(0, maxQuotedChars)}…` : text;
+}
+
 function serverMessage(body: unknown): string | undefined {
-  if (typeof body === 'string') return body.slice(0, 300) || undefined;
-  if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
-  const m = b.message ?? b.msg ?? b.error ?? b.detail;
-  return typeof m === 'string' ? m : undefined;
+  const b = body as Record<string, unknown> | null | undefined;
+  const m = typeof body === 'string' ? body : typeof b === 'object' && b !== null ? (b.message ?? b.msg ?? b.error ?? b.detail) : undefined;
+  return typeof m === 'string' && m !== '' ? quote(m) : undefined;
 }
 
 type Build = (msg: string, code: number | undefined, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
@@ -121,14 +127,22 @@ const byStatus: Record<number, Build> = {
 export function errorFromResponse(status: number, body: unknown, headers: Headers, ctx: ErrorContext): APIError {
   const code = envelopeCode(body);
   // Messages are composed as `<server message>. <what to do>`: drop the server's own final period.
-  const message = redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`)).replace(/[.\s]+$/, '');
+  const message = trimEnd(redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`)));
   const details: Details = {
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
     sessionId: ctx.sessionId,
     body: redactDeep(body),
   };
-  const build = (code !== undefined ? byCode[code] : undefined) ?? byStatus[status];
+  // A 402, 403 or 429 carried as the envelope code of a 200 means what the HTTP status means.
+  const build = (code !== undefined ? (byCode[code] ?? byStatus[code]) : undefined) ?? byStatus[status];
   if (build) return build(message, code ?? status, details, ctx, headers);
   return new APIError(`NemoVideo API error (${code ?? status}): ${message}.`, code ?? status, details);
+}
+
+// Drops trailing periods and spaces in plain string code (a regex here backtracks on long runs of spaces).
+function trimEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '.' || text.charCodeAt(end - 1) <= 32)) end--;
+  return text.slice(0, end);
 }

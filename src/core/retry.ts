@@ -7,6 +7,9 @@
 /** Default wait after a 429 without `Retry-After` (PROTOCOL.md › Error codes). */
 export const defaultRateLimitWaitMs = 30_000;
 
+/** The longest server-requested wait the SDK sits out by default (`maxRetryAfterMs`). */
+export const defaultMaxRetryAfterMs = 60_000;
+
 /** Base of the exponential backoff, in ms: 0.5 s, 1 s, 2 s… each with full jitter. */
 export const backoffBaseMs = 500;
 

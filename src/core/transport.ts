@@ -10,7 +10,7 @@ import { redactText } from './redact.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
 import type { Logger } from './logger.js';
-import { backoffDelay, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
+import { backoffDelay, defaultMaxRetryAfterMs, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
 import type { RequestOptions } from './types.js';
 
 /** Attribution sent on every request (PROTOCOL.md › Headers). */
@@ -42,6 +42,8 @@ export interface TransportOptions {
   timeout: number;
   /** Retries of idempotent calls. */
   maxRetries: number;
+  /** The longest `Retry-After` the SDK waits out before a replay; a longer one throws `RateLimitError` at once. Default 60 000. */
+  maxRetryAfterMs?: number | undefined;
   /** The user's `fetch`, or `undefined` for `globalThis.fetch` at each call. */
   fetch: typeof globalThis.fetch | undefined;
   /** Attribution headers. */
@@ -222,9 +224,11 @@ export class Transport {
     state.delayMs = undefined;
     let retry = false;
     if (status === 429) {
-      retry = !state.rateLimited;
+      const waitMs = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
+      // A wait longer than the ceiling is the caller's to decide: RateLimitError now, with `retryAfterMs`.
+      retry = !state.rateLimited && waitMs <= (this.options.maxRetryAfterMs ?? defaultMaxRetryAfterMs);
       state.rateLimited = true;
-      state.delayMs = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
+      state.delayMs = waitMs;
     } else if (status === 401 || (status !== undefined && envelopeCode((error as HTTPError).data) === 1001)) {
       retry = await this.#refresh(state);
       state.delayMs = 0;

@@ -3,7 +3,8 @@
  * `POST /run_sse`, with watchdogs, abort, and a {@link ChatResult} at the end.
  * @module
  */
-import { AgentError, APIConnectionError, APIError, isNemoVideoError, StreamInterruptedError, StreamTimeoutError } from '../core/errors.js';
+import { AgentError, APIError, RateLimitError, StreamInterruptedError, StreamTimeoutError } from '../core/errors.js';
+import { quote } from '../core/error-map.js';
 import type { Logger } from '../core/logger.js';
 import { redactDeep, redactText } from '../core/redact.js';
 import { SseDecoder } from '../core/sse.js';
@@ -18,9 +19,13 @@ export interface ChatStreamOptions {
   open: (signal: AbortSignal) => Promise<Response>;
   /** Cancels the stream: iteration and `finalResult()` reject with `signal.reason`. */
   signal?: AbortSignal | undefined;
-  /** Only heartbeats for this long → `StreamTimeoutError`. Default 600 000 (10 minutes). */
+  /** Only heartbeats, or nothing at all, for this long → `StreamTimeoutError`. Default 600 000 (10 minutes). */
   heartbeatTimeoutMs?: number | undefined;
-  /** Not a single byte for this long (headers included) → `StreamTimeoutError`. Default 120 000. */
+  /**
+   * Not a single byte for this long (headers included) → `StreamTimeoutError`. Default: off. The
+   * service may send nothing at all while a tool runs (a video clip takes minutes), so silence is
+   * bounded by `heartbeatTimeoutMs` unless you set this.
+   */
   idleTimeoutMs?: number | undefined;
   /** The whole stream, from sending to close → `StreamTimeoutError`. Default 900 000 (15 minutes). */
   timeoutMs?: number | undefined;
@@ -113,7 +118,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     this.sessionId = options.sessionId;
     this.#options = options;
     const ms = (this.#ms = {
-      idle: limit(options.idleTimeoutMs, 120_000),
+      idle: limit(options.idleTimeoutMs, 0),
       heartbeat: limit(options.heartbeatTimeoutMs, 600_000),
       total: limit(options.timeoutMs, 900_000),
       still: limit(options.stillWorkingEveryMs, 120_000),
@@ -227,8 +232,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     if (this.#settled) return void body?.cancel().catch(noop);
     if (!response.ok) {
       body?.cancel().catch(noop);
-      const status = response.status;
-      return this.#fail(new APIError(`The chat request failed with HTTP ${status}.`, status, { status, sessionId: this.sessionId }));
+      return this.#fail(this.#openError(new APIError(`HTTP ${response.status}`, response.status, { status: response.status })));
     }
     if (body === null) return this.#end(true);
     const reader = body.getReader();
@@ -301,15 +305,22 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     this.#timer = this.#unlisten = undefined;
   }
 
+  // The one rule for a failed `/run_sse`: once the body may have reached the service, the
+  // message may be in work (and paid for), so every failure is a cut stream: never retryable,
+  // recovered through state. Only an answer that says the service did not take the message
+  // (a refusal: 4xx or an error code, e.g. 1002 or 2001) keeps its own class.
   #openError(error: unknown): unknown {
     if (this.#controller.signal.aborted) return this.#controller.signal.reason;
-    if (isNemoVideoError(error)) {
-      // The transport does not know the session; the caller needs it to recover. (A frozen error stays as is.)
-      if (error.sessionId === undefined) Reflect.set(error, 'sessionId', this.sessionId);
+    const sessionId = this.sessionId;
+    if (error instanceof APIError && (!error.retryable || error instanceof RateLimitError)) {
+      // The transport does not know the session; the caller needs it. (A frozen error stays as is.)
+      if (error.sessionId === undefined) Reflect.set(error, 'sessionId', sessionId);
       return error;
     }
-    if (error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError')) return error;
-    return new APIConnectionError(undefined, { sessionId: this.sessionId, cause: error });
+    const status = (error as APIError | undefined)?.status;
+    const how = status === undefined ? 'lost its connection' : `got HTTP ${status}`;
+    const message = `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`;
+    return new StreamInterruptedError(message, this.#snapshot(), { sessionId, status, cause: error });
   }
 
   #arm(now: number): void {
@@ -326,7 +337,9 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     let timedOut: string | undefined;
     if (now - this.#startedAt >= this.#ms.total) timedOut = `ran longer than ${seconds(this.#ms.total)}`;
     else if (now - this.#lastByteAt >= this.#ms.idle) timedOut = `sent nothing for ${seconds(this.#ms.idle)}`;
-    else if (now - this.#lastEventAt >= this.#ms.heartbeat) timedOut = `sent only heartbeats for ${seconds(this.#ms.heartbeat)}`;
+    else if (now - this.#lastEventAt >= this.#ms.heartbeat) {
+      timedOut = `sent ${this.#lastByteAt > this.#lastEventAt ? 'only heartbeats' : 'nothing'} for ${seconds(this.#ms.heartbeat)}`;
+    }
     if (timedOut !== undefined) {
       const message = `The chat stream ${timedOut}. ${notResent}`;
       return this.#fail(new StreamTimeoutError(message, this.#snapshot(), { sessionId: this.sessionId }));
@@ -353,7 +366,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       // Only a frame that decodes to one unknown event can be a bare error frame: test it then.
       const bare = first.type === 'unknown' ? adkBareErrorMessage(value) : undefined;
       if (bare === undefined) return this.#take(first);
-      return this.#fail(new AgentError(`The agent failed: ${redactText(bare)}`, this.#snapshot(), { sessionId: this.sessionId, cause: redactDeep(value) }));
+      return this.#fail(new AgentError(`The agent failed: ${quote(redactText(bare))}`, this.#snapshot(), { sessionId: this.sessionId, cause: redactDeep(value) }));
     }
     for (let i = 0; i < events.length; i++) this.#take(events[i] as ChatEvent);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
-import { AgentError, RateLimitError, APIConnectionError } from '../../src/core/errors.js';
+import { AgentError, RateLimitError, APIConnectionError, StreamInterruptedError } from '../../src/core/errors.js';
 import type { ChatEvent, ChatResult } from '../../src/core/types.js';
 import { ChatStream } from '../../src/resources/chat-stream.js';
 import { bytes, collect, countingOpen, expectEvents, fixture, rejectionOf, streamOf, summarize } from './helpers.js';
@@ -168,8 +168,10 @@ describe('ChatStream on captured ADK streams', () => {
   test('turns a synchronous throw of open into a rejection', async () => {
     const stream = new ChatStream({ sessionId: 's', open: () => { throw new TypeError('bad url'); } });
     const error = await rejectionOf(stream.finalResult());
-    expect(error).toBeInstanceOf(APIConnectionError);
-    expect((error as APIConnectionError).cause).toBeInstanceOf(TypeError);
+    // Whether a byte left is unknown: it is a cut stream, never "retry".
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error).toMatchObject({ retryable: false, sessionId: 's' });
+    expect((error as StreamInterruptedError).cause).toBeInstanceOf(TypeError);
   });
 
   test('refuses a second iteration with a clear error', async () => {
@@ -187,13 +189,14 @@ describe('ChatStream on captured ADK streams', () => {
     expect(open.calls).toBe(1);
   });
 
-  test('wraps an untyped network failure from open in APIConnectionError', async () => {
+  test('a network failure of open is a StreamInterruptedError with an empty partial, not a retryable connection error', async () => {
     const cause = new TypeError('fetch failed');
     const open = countingOpen(() => Promise.reject(cause));
     const stream = new ChatStream({ sessionId: 'sess_2', open });
     const error = await rejectionOf(collect(stream));
-    expect(error).toBeInstanceOf(APIConnectionError);
-    expect(error).toMatchObject({ sessionId: 'sess_2', cause });
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error).not.toBeInstanceOf(APIConnectionError);
+    expect(error).toMatchObject({ sessionId: 'sess_2', cause, retryable: false, partial: { text: '', events: [], silent: true } });
     expect(open.calls).toBe(1);
   });
 

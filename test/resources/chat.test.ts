@@ -84,9 +84,11 @@ describe('chat.send', () => {
     expect(runs()).toBe(1);
   });
 
-  test('a 500 answer is not re-sent', async () => {
+  test('a 500 answer is not re-sent and is a StreamInterruptedError, never retryable', async () => {
     api.use(http.post(`${base}/run_sse`, () => new HttpResponse(null, { status: 500 })));
-    await expect(client().chat.send('s', 'hi').finalResult()).rejects.toBeInstanceOf(APIError);
+    const error = await client().chat.send('s', 'hi').finalResult().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error).toMatchObject({ retryable: false, status: 500, sessionId: 's' });
     expect(runs()).toBe(1);
   });
 
