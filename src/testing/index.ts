@@ -9,7 +9,7 @@
  * import { createEmulator } from 'nemovideo/testing';
  *
  * const emu = createEmulator({ seed: 1 });
- * const nemo = new NemoVideo({ fetch: emu.fetch });
+ * const nemo = new NemoVideo({ fetch: emu.fetch }); // gets an anonymous token from the emulator
  * const result = await nemo.generate('a coffee ad');
  * expect(emu.inspect().requests.filter((r) => r.path === '/run_sse')).toHaveLength(1);
  * ```
@@ -17,7 +17,13 @@
  */
 import type { HttpHandler } from 'msw';
 import { createEmulatorCore, type EmulatorCore } from './emulator/emulator.js';
-import { serveEmulator, type RunningEmulator, type StartEmulatorOptions } from './emulator/server.js';
+import {
+  processEnvironment,
+  serveEmulator,
+  withEnvironmentToken,
+  type RunningEmulator,
+  type StartEmulatorOptions,
+} from './emulator/server.js';
 import type { EmulatorOptions } from './emulator/types.js';
 import { mswHandlers } from './msw.js';
 
@@ -38,11 +44,13 @@ export function createEmulator(options?: EmulatorOptions): Emulator {
 
 /**
  * Starts an emulator over HTTP on 127.0.0.1 (Node only; port 0 by default picks a free one).
- * Streams flush per event; `close()` ends open streams and connections.
+ * Streams flush per event; `close()` ends open streams and connections. Besides the `tokens`
+ * option, it accepts the token in the environment variable `NEMO_TOKEN` (read at start), so a
+ * client configured by the environment works against it.
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator<Emulator>> {
   const { port, host, ...rest } = options;
-  return serveEmulator(createEmulator(rest), { port, host });
+  return serveEmulator(createEmulator(withEnvironmentToken(rest, processEnvironment())), { port, host });
 }
 
 export { mswHandlers } from './msw.js';

@@ -82,13 +82,14 @@ describe('bearer tokens', () => {
     expect((await api.get('/api/credits/balance/simple')).body.code).toBe(1001);
   });
 
-  test('accepts unknown nmv_ tokens as registered users unless acceptUnknownTokens is false', async () => {
-    const open = wire(createEmulator().fetch);
-    open.token = 'nmv_usr_test';
-    expect((await open.get('/api/credits/balance/simple')).body).toEqual({ code: 0, data: { available: 500, frozen: 0, total: 500 } });
-    const closed = wire(createEmulator({ acceptUnknownTokens: false }).fetch);
-    closed.token = 'nmv_usr_test';
-    expect((await closed.get('/api/credits/balance/simple')).body.code).toBe(1001);
+  test('answers 401/1001 to a well-formed nmv_ token it never issued nor was given', async () => {
+    const emu = createEmulator();
+    const api = wire(emu.fetch);
+    api.token = 'nmv_usr_neverissued0000';
+    const res = await api.get('/api/credits/balance/simple');
+    expect([res.status, res.body.code, res.body.data]).toEqual([401, 1001, null]);
+    expect(res.body.message).not.toContain('nmv_usr_neverissued0000');
+    expect(emu.inspect().credits).toEqual({});
   });
 
   test('answers 403 when a token lacks the scope', async () => {

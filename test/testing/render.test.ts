@@ -10,10 +10,11 @@ import { attribution, base, wire, type Body } from './helpers.js';
 const timing = { generationMs: 100, editMs: 50, replyMs: 10, secondStageMs: 100, renderTimeMs: 10_000, heartbeatEveryMs: 0 };
 
 async function setup(options: EmulatorOptions = {}, { anonymous = true } = {}) {
-  const emu = createEmulator({ seed: 11, ...timing, ...options });
+  const registered = 'nmv_usr_registered_user_1234';
+  const emu = createEmulator({ seed: 11, ...timing, tokens: [registered], ...options });
   const api = wire(emu.fetch);
   if (anonymous) await api.anonymous();
-  else api.token = 'nmv_usr_registered_user_1234';
+  else api.token = registered;
   const sid = await api.session();
   const res = await api.send(sid, 'generate a video about a lighthouse');
   const body = res.text();

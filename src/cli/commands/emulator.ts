@@ -17,12 +17,16 @@ export interface EmulatorCommandOptions {
 /** Runs `emulator` until the run's signal aborts (Ctrl-C), then closes it; resolves with 0. */
 export async function emulatorCommand(ctx: Context, options: EmulatorCommandOptions): Promise<number> {
   const { ui, signal, io } = ctx;
-  const running = await startEmulatorCore({
-    port: options.port,
-    ...(options.fast ? fastEmulatorOptions : {}),
-    seed: options.seed ?? io.env.NEMO_EMULATOR_SEED,
-    log: (line) => ui.note(ui.style.dim(line)),
-  });
+  // It also accepts the run's NEMO_TOKEN, so commands configured by the environment work against it.
+  const running = await startEmulatorCore(
+    {
+      port: options.port,
+      ...(options.fast ? fastEmulatorOptions : {}),
+      seed: options.seed ?? io.env.NEMO_EMULATOR_SEED,
+      log: (line) => ui.note(ui.style.dim(line)),
+    },
+    io.env,
+  );
   try {
     ui.json({ result: { url: running.url } });
     ui.print(`NemoVideo emulator listening on ${ui.style.bold(running.url)}`);

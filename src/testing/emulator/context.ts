@@ -26,12 +26,15 @@ export interface Call {
   entry: InspectedRequest;
 }
 
-/** Checks the bearer token and its scope: 1001 when missing, unknown, expired or revoked (or the expiry fault fires); 403 without the scope. */
+/** Checks the bearer token and its scope: 1001 when missing, never issued nor given, expired or revoked (or the expiry fault fires); 403 without the scope. */
 export function authenticate(emu: EmulatorState, call: Call, scope?: string): TokenRecord {
   const token = bearerOf(call.request);
   if (!token) throw failure(401, 1001, 'Missing bearer token: send Authorization: Bearer <token>');
   const record = emu.store.lookup(token);
-  if (!record || !emu.store.isValid(record)) throw failure(401, 1001, 'Token invalid or expired: get a new anonymous token');
+  if (!record) {
+    throw failure(401, 1001, 'Token invalid: the emulator accepts only the anonymous tokens it issued and the tokens it was given');
+  }
+  if (!emu.store.isValid(record)) throw failure(401, 1001, 'Token invalid or expired: get a new anonymous token');
   if (emu.faults.expireToken()) {
     record.revoked = true;
     throw failure(401, 1001, 'Token expired: get a new anonymous token');

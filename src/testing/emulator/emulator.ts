@@ -18,6 +18,12 @@ export interface EmulatorCore {
   inspect(): EmulatorSnapshot;
   /** Ends every open `/run_sse` stream abruptly (the server going away). */
   closeStreams(reason?: unknown): void;
+  /**
+   * Expires a token: the next request with it gets HTTP 401 with code 1001, and so does every
+   * later one (until `reset()`), so a test can drive a client's token renewal. The same client id
+   * then gets a new anonymous token for the same user. An unknown token is refused already.
+   */
+  expireToken(token: string): void;
 }
 
 // Relative URLs have no origin of their own outside a browser: give them one.
@@ -61,6 +67,9 @@ export function createEmulatorCore(options: EmulatorOptions = {}): EmulatorCore 
       emu = fresh();
     },
     closeStreams,
+    expireToken(token) {
+      emu.store.expire(token);
+    },
     inspect() {
       const { store } = emu;
       const sessions = [...store.sessions.values()].map((s) => {

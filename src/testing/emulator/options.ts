@@ -18,7 +18,6 @@ export interface ResolvedOptions {
   tokenTtlMs: number;
   anonymousTokensPerIp: number;
   maxUploadBytes: number;
-  acceptUnknownTokens: boolean;
   tokens: Record<string, EmulatorTokenOptions>;
   faults: EmulatorFaults;
   log: ((line: string) => void) | undefined;
@@ -49,9 +48,15 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     tokenTtlMs: options.tokenTtlMs ?? sevenDaysMs,
     anonymousTokensPerIp: options.anonymousTokensPerIp ?? 10,
     maxUploadBytes: options.maxUploadBytes ?? defaultMaxUploadBytes,
-    acceptUnknownTokens: options.acceptUnknownTokens ?? true,
-    tokens: options.tokens ?? {},
+    tokens: tokenSpecs(options.tokens),
     faults: options.faults ?? {},
     log: options.log,
   };
+}
+
+/** The given tokens by token: a list gives each one the defaults (a registered user with scope `*`). */
+export function tokenSpecs(tokens: EmulatorOptions['tokens']): Record<string, EmulatorTokenOptions> {
+  if (tokens === undefined) return {};
+  if (!Array.isArray(tokens)) return { ...(tokens as Record<string, EmulatorTokenOptions>) };
+  return Object.fromEntries((tokens as readonly string[]).map((token) => [token, {}]));
 }

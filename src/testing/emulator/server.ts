@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createEmulatorCore, type EmulatorCore } from './emulator.js';
+import { tokenSpecs } from './options.js';
 import type { EmulatorOptions } from './types.js';
 
 /** Options of `startEmulator`: the emulator's, plus where to listen. */
@@ -136,8 +137,26 @@ export async function serveEmulator<E extends EmulatorCore>(
   };
 }
 
-/** Starts an emulator core on 127.0.0.1 (Node only); the CLI uses this. */
-export async function startEmulatorCore(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+/** Environment variables, as `process.env` holds them. */
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * Adds `NEMO_TOKEN` from the environment to the given tokens (a registered user with scope `*`,
+ * unless `tokens` sets it up otherwise), so a client configured by that variable is accepted.
+ */
+export function withEnvironmentToken<O extends EmulatorOptions>(options: O, env: Environment | undefined): O {
+  const token = env?.NEMO_TOKEN?.trim();
+  if (!token) return options;
+  return { ...options, tokens: { [token]: {}, ...tokenSpecs(options.tokens) } };
+}
+
+/** The process's environment, read when called (undefined outside Node). */
+export function processEnvironment(): Environment | undefined {
+  return (globalThis as { process?: { env?: Environment } }).process?.env;
+}
+
+/** Starts an emulator core on 127.0.0.1 (Node only) that also accepts `env.NEMO_TOKEN`; the CLI uses this. */
+export async function startEmulatorCore(options: StartEmulatorOptions = {}, env = processEnvironment()): Promise<RunningEmulator> {
   const { port, host, ...rest } = options;
-  return serveEmulator(createEmulatorCore(rest), { port, host });
+  return serveEmulator(createEmulatorCore(withEnvironmentToken(rest, env)), { port, host });
 }

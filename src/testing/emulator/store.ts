@@ -114,14 +114,15 @@ export class Store {
     return record;
   }
 
-  /** Finds a token; an unknown `nmv_…` token becomes a registered user when `acceptUnknownTokens`. */
+  /** Finds a token the emulator issued or was given; any other token is unknown. */
   lookup(token: string): TokenRecord | undefined {
-    const known = this.tokens.get(token);
-    if (known || !this.options.acceptUnknownTokens || !token.startsWith('nmv_')) return known;
-    const user = this.newUser(false);
-    const record = { token, userId: user.id, anonymous: false, scopes: ['*'], expiresAt: Number.POSITIVE_INFINITY, revoked: false };
-    this.tokens.set(token, record);
-    return record;
+    return this.tokens.get(token);
+  }
+
+  /** Revokes a token, so it answers 1001 from now on (an unknown token is refused already). */
+  expire(token: string): void {
+    const record = this.tokens.get(token);
+    if (record) record.revoked = true;
   }
 
   /** Whether a token is neither expired nor revoked. */

@@ -23,6 +23,24 @@ export interface EmulatorErrorFault extends FaultFrequency {
   message?: string;
   /** Extra response headers, e.g. `Retry-After`. */
   headers?: Record<string, string>;
+  /**
+   * Answer with an HTML page (`text/html`) instead of a JSON envelope, as a proxy in front of the
+   * service does: `true` for a small nginx-style error page, or the page itself as a string.
+   */
+  html?: boolean | string;
+  /**
+   * Drop the connection before any response header instead of answering (`status`, `code` and
+   * the body options are ignored). Over HTTP the socket is destroyed; `emu.fetch` and the msw
+   * handlers reject the fetch with a `TypeError`, like a real connection reset.
+   */
+  reset?: boolean;
+  /**
+   * Whether the request is handled as usual before the fault replaces its answer, so its effects
+   * happen (on `/run_sse`: the message is received, credits are charged and the draft is built).
+   * Default: true for `reset` and for 5xx statuses (the failure happens after the service got the
+   * request, as with a gateway error or a dropped connection), false otherwise (a refusal).
+   */
+  processed?: boolean;
 }
 
 /** Faults to inject, for testing how a client copes. Counters restart on `reset()`. */
@@ -39,7 +57,7 @@ export interface EmulatorFaults {
   stallStreamAfterEvents?: number;
   /** Fail this many render jobs (status `failed`), or `{ times, rate }`. */
   failRenders?: number | FaultFrequency;
-  /** Answer any request with a random 500/502/503 at this rate (0-1), for soak tests. */
+  /** Answer any request with a random 500/502/503 at this rate (0-1), for soak tests. The request is not handled (a refusal); use `errors` for failures after handling. */
   serverErrorRate?: number;
 }
 
@@ -89,10 +107,13 @@ export interface EmulatorOptions {
   anonymousTokensPerIp?: number;
   /** Largest accepted upload file (code 4002 above it). Default 500 MB. */
   maxUploadBytes?: number;
-  /** Accept bearer tokens never issued by the emulator when they start with `nmv_` (as registered users with scope `*`). Default true; false answers them with 1001. */
-  acceptUnknownTokens?: boolean;
-  /** Tokens known from the start, by token. */
-  tokens?: Record<string, EmulatorTokenOptions>;
+  /**
+   * Tokens accepted from the start, besides the anonymous tokens the emulator issues: a list
+   * (each a registered user with scope `*`), or settings by token (scopes, credits, user id).
+   * Any other bearer token is answered with HTTP 401 and code 1001, as the service does.
+   * `startEmulator` also accepts `NEMO_TOKEN` from the environment.
+   */
+  tokens?: readonly string[] | Record<string, EmulatorTokenOptions>;
   /** Faults to inject. */
   faults?: EmulatorFaults;
   /** Receives one line per request (method, path, status, ms); tokens are redacted. */
