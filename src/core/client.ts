@@ -4,11 +4,11 @@
  * resources it uses ships only their code (see {@link NemoVideoCore}).
  * @module
  */
+import { requireBaseURL } from './args.js';
 import { TokenManager } from './auth.js';
 import { readEnv, detectPlatform } from './env.js';
 import { InvalidArgumentError } from './errors.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
-import { redactText } from './redact.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
 import { Transport, wireHeaders, type Attribution } from './transport.js';
 import type { RequestOptions } from './types.js';
@@ -89,8 +89,9 @@ export class NemoVideoCore {
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');
     const token = options.token ?? readEnv('NEMO_TOKEN');
     if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) throw new InvalidArgumentError('token must be a non-empty string.');
-    this.baseURL = checkURL(options.baseURL ?? readEnv('NEMO_API_URL') ?? defaultBaseURL, 'baseURL');
-    this.webURL = checkURL(options.webURL ?? readEnv('NEMO_WEB_URL') ?? defaultWebURL, 'webURL');
+    // Checked here, before any request: credentials, a query or another scheme are refused.
+    this.baseURL = baseOption(options.baseURL, 'baseURL', 'NEMO_API_URL', defaultBaseURL);
+    this.webURL = baseOption(options.webURL, 'webURL', 'NEMO_WEB_URL', defaultWebURL);
     const logger = createLogger(options.logger, options.logLevel);
     const attribution: Attribution = {
       source: options.attribution?.source ?? 'video-generator-generator',
@@ -142,12 +143,9 @@ export async function requestAnonymousToken(transport: Transport, clientId: stri
   return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
 }
 
-function checkURL(value: string, name: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-    return value.replace(/\/+$/, '');
-  } catch {
-    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${redactText(JSON.stringify(value))}.`);
-  }
+// A base URL from its option, else its env variable, else the default; the message names where it came from.
+function baseOption(value: string | undefined, name: string, envName: string, fallback: string): string {
+  if (value !== undefined) return requireBaseURL(value, name);
+  const fromEnv = readEnv(envName);
+  return fromEnv !== undefined ? requireBaseURL(fromEnv, `${name} (env ${envName})`) : fallback;
 }
