@@ -33,6 +33,8 @@ export class TokenManager {
   #expiresAt: string | undefined;
   #clientId: string | undefined;
   #pending: Promise<string> | undefined;
+  // Tokens the service answered 1001: never sent again, not even from the store.
+  readonly #dead = new Set<string>();
   #loaded: Promise<StoredCredentials | undefined> | undefined;
 
   constructor(options: TokenManagerOptions) {
@@ -51,16 +53,19 @@ export class TokenManager {
     return this.#userId;
   }
 
-  /** The token to send now: the current one, the store's, or a newly acquired anonymous one. */
+  /** The token to send now: the renewal in flight, the current one, the store's, or a newly acquired anonymous one. */
   async token(): Promise<string> {
+    // A call made while a renewal is in flight waits for the new token.
+    if (this.#pending) return this.#pending;
     // An acquired token past its expiry is renewed before use rather than after a 1001.
     if (this.#token && this.#expiresAt !== undefined && !this.userSupplied && !hasUsableToken({ clientId: '', token: this.#token, expiresAt: this.#expiresAt })) {
       return this.refresh(this.#token);
     }
     if (this.#token) return this.#token;
     const stored = await this.#load();
+    if (this.#pending) return this.#pending;
     if (this.#token) return this.#token;
-    if (hasUsableToken(stored)) {
+    if (hasUsableToken(stored) && !this.#dead.has(stored.token)) {
       this.#token = stored.token;
       this.#userId = stored.userId;
       this.#expiresAt = stored.expiresAt;
@@ -74,7 +79,9 @@ export class TokenManager {
    * callers that arrive after it finished get the new token without another request.
    */
   async refresh(stale: string | undefined): Promise<string> {
-    if (this.#token !== undefined && this.#token !== stale) return this.#token;
+    if (stale !== undefined) this.#dead.add(stale);
+    if (this.#pending) return this.#pending;
+    if (this.#token !== undefined && !this.#dead.has(this.#token)) return this.#token;
     this.#token = undefined;
     return this.#acquireOnce();
   }
