@@ -4,7 +4,7 @@
  * @module
  */
 import { pathSegment, requireId } from './args.js';
-import type { Transport } from './transport.js';
+import type { CallOptions, Transport } from './transport.js';
 import type { RequestOptions } from './types.js';
 import { loadSchemas, validate } from './validate.js';
 import { decodeDraft, type Draft } from '../decoders/draft.js';
@@ -30,7 +30,11 @@ export interface SessionState {
 export async function readSessionState(transport: Transport, sessionId: string, options?: RequestOptions): Promise<SessionState> {
   requireId(sessionId, 'sessionId');
   const path = `/api/state/nemo_agent/me/${pathSegment(sessionId)}/latest`;
-  const raw = await transport.request(path, { ...options, sessionId });
+  // `parse` reads the answer's text so the draft keeps its exact bytes. It takes effect once the
+  // transport hands JSON bodies to a call's `parse`; until then the draft is re-encoded from the
+  // parsed object (long integers rounded) unless the state carries it as a JSON string.
+  const call: CallOptions & { parse: (text: string) => unknown } = { ...options, sessionId, parse: parseStateAnswer };
+  const raw = await transport.request(path, call);
   const data = validate((await loadSchemas()).stateSchema, raw, `GET ${path}`, sessionId);
   const state = data.state ?? {};
   const draft = state.draft;
@@ -45,6 +49,74 @@ export async function readSessionState(transport: Transport, sessionId: string, 
     videoAnalyses: state.video_analyses,
     raw,
   };
+}
+
+/**
+ * Parses the text of a state answer like `JSON.parse`, except that the draft object (at
+ * `data.state.draft`, or `state.draft` without an envelope) is decoded from its own slice of the
+ * text, so that render gets it byte for byte (see `draftJson`). Throws `SyntaxError` on invalid JSON.
+ */
+export function parseStateAnswer(text: string): unknown {
+  const body: unknown = JSON.parse(text);
+  const path = isRecord(body) && 'code' in body && 'data' in body ? ['data', 'state', 'draft'] : ['state', 'draft'];
+  let parent: unknown = body;
+  for (const key of path.slice(0, -1)) parent = isRecord(parent) ? parent[key] : undefined;
+  if (!isRecord(parent) || !isRecord(parent.draft)) return body;
+  const span = jsonSpan(text, path);
+  if (span) parent.draft = decodeDraft(text.slice(span[0], span[1])).raw;
+  return body;
+}
+
+/**
+ * Where the value at `path` (object keys) sits in a valid JSON text: `[start, end)`, or
+ * `undefined` when it is not there. A repeated key counts at its last occurrence, as in `JSON.parse`.
+ */
+function jsonSpan(text: string, path: readonly string[]): [number, number] | undefined {
+  let i = 0;
+  let found: [number, number] | undefined;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const string = (): string => {
+    const start = i++;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  // `depth` counts the path keys matched so far on the way to this value; -1 once off the path.
+  const value = (depth: number): void => {
+    ws();
+    const start = i;
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      i++;
+      ws();
+      if (text[i] === (c === '{' ? '}' : ']')) {
+        i++;
+      } else {
+        for (;;) {
+          let next = -1;
+          if (c === '{') {
+            ws();
+            const key = string();
+            ws();
+            i++; // ':'
+            next = depth >= 0 && depth < path.length && key === path[depth] ? depth + 1 : -1;
+          }
+          value(next);
+          ws();
+          if (text[i++] !== ',') break;
+        }
+      }
+    } else if (c === '"') {
+      string();
+    } else {
+      while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++;
+    }
+    if (depth === path.length) found = [start, i];
+  };
+  value(0);
+  return found;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

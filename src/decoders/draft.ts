@@ -58,7 +58,10 @@ export interface Track {
   raw: unknown;
 }
 
-/** A decoded timeline draft; `raw` is the object as received, to send back to render unchanged. */
+/**
+ * A decoded timeline draft; `raw` is the object as received, to send back to render unchanged.
+ * A draft decoded from JSON text is sent back as that very text (see {@link draftJson}).
+ */
 export interface Draft {
   tracks: Track[];
   /** The latest segment end over all tracks, 0 when there is none. */
@@ -81,6 +84,11 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : isObject(v) ? Ob
 const isDraft = (v: unknown): v is Draft =>
   isObject(v) && Array.isArray(v.tracks) && typeof v.durationMs === 'number' && 'raw' in v;
 
+// The JSON text each draft object was parsed from. `JSON.parse` rounds integers beyond 2^53 and
+// turns `1.0` into `1`; render must get the draft as the service sent it, so the text is kept.
+// A WeakMap rather than a field: `Draft` keeps its shape and the text goes when the object goes.
+const sourceTexts = new WeakMap<object, string>();
+
 const fail = (what: string, cause?: unknown): never => {
   throw new DraftDecodeError(`Not a draft: ${what}. Pass the state's draft object (or its JSON).`, { cause });
 };
@@ -90,7 +98,8 @@ const fail = (what: string, cause?: unknown): never => {
  * null, string-typed and unknown fields.
  *
  * An already decoded {@link Draft} is returned as is. `raw` is the input object by identity (for a
- * JSON string, the parsed object). Entries that are not objects are skipped;
+ * JSON string, the parsed object, whose text {@link draftJson} then gives back byte for byte:
+ * numbers beyond 2^53, `1.0`, key order and unknown keys included). Entries that are not objects are skipped;
  * a segment without a start begins where the previous one on its track ended.
  *
  * @throws {DraftDecodeError} when the input is not a draft at all: not an object, an array,
@@ -112,6 +121,7 @@ export function decodeDraft(raw: unknown): Draft {
     }
   }
   if (!isObject(obj)) return fail(Array.isArray(obj) ? 'an array' : obj === null ? 'null' : typeof obj);
+  if (typeof raw === 'string') sourceTexts.set(obj, raw);
   let durationMs = 0;
   const tracks: Track[] = [];
   list(obj.t).forEach((t, index) => {
@@ -144,6 +154,21 @@ export function decodeDraft(raw: unknown): Draft {
   });
   // A JSON string is kept parsed: `raw` is what render sends back as the draft object.
   return { tracks, durationMs, raw: obj };
+}
+
+/**
+ * The JSON of a draft as render must receive it: the exact text it was decoded from (see
+ * {@link decodeDraft}) while its `raw` still holds what that text says, else `JSON.stringify`
+ * of `raw` (a draft built or edited in code, every key kept in its order).
+ *
+ * @throws {DraftDecodeError} when the input is not a draft (see {@link decodeDraft}).
+ */
+export function draftJson(draftOrRaw: unknown): string {
+  const raw = decodeDraft(draftOrRaw).raw as Record<string, unknown>;
+  const text = sourceTexts.get(raw);
+  const current = JSON.stringify(raw);
+  // An edit made to `raw` after decoding wins over the text it came from.
+  return text !== undefined && JSON.stringify(JSON.parse(text)) === current ? text : current;
 }
 
 /**

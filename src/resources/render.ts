@@ -10,7 +10,7 @@ import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { renderSubmitPath } from '../core/error-map.js';
 import { redactText } from '../core/redact.js';
-import { decodeDraft, isExportable, type Draft } from '../decoders/draft.js';
+import { draftJson, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
 
 /** Where a render job is. Unknown wire statuses read as `processing` (the wire value stays on `raw`). */
@@ -38,7 +38,10 @@ export interface RenderJob {
 /** What to render. */
 export interface RenderCreateParams {
   sessionId: string;
-  /** A decoded {@link Draft} (its `raw` is sent) or the wire draft object, sent with every key it has. */
+  /**
+   * A decoded {@link Draft} (its `raw` is sent) or the wire draft object, sent with every key it
+   * has. A draft read from state goes back exactly as the service sent it.
+   */
   draft: Draft | Record<string, unknown>;
   /** Submission id. Default: a new `render_<ms>_<random>`. */
   id?: string | undefined;
@@ -119,10 +122,12 @@ export class Render extends Resource {
     if (typeof params.draft !== 'object' || params.draft === null || Array.isArray(params.draft)) {
       throw new InvalidArgumentError('draft must be the session\'s draft: a decoded Draft or the wire draft object.', { sessionId });
     }
-    const draft = decodeDraft(params.draft).raw;
     const path = renderSubmitPath;
-    const body = { id, sessionId, draft, output: { format: params.format ?? 'mp4', quality: params.quality ?? 'high' } };
-    const raw = await this.transport.request(path, { ...options, json: body, idempotent: false, sessionId });
+    const output = { format: params.format ?? 'mp4', quality: params.quality ?? 'high' };
+    // Written by hand around the draft's own text: re-encoding it would round integers beyond
+    // 2^53 and turn `1.0` into `1` (PROTOCOL.md › Session state: send it back byte for byte).
+    const body = `{"id":${JSON.stringify(id)},"sessionId":${JSON.stringify(sessionId)},"draft":${draftJson(params.draft)},"output":${JSON.stringify(output)}}`;
+    const raw = await this.transport.request(path, { ...options, body, headers: { 'content-type': 'application/json' }, idempotent: false, sessionId });
     return toRenderJob(await loadSchemas(), raw, id, `POST ${path}`, sessionId, 'pending');
   }
 
