@@ -4,7 +4,7 @@
  * resources it uses ships only their code (see {@link NemoVideoCore}).
  * @module
  */
-import { requireBaseURL } from './args.js';
+import { optionalPositive, requireBaseURL } from './args.js';
 import { TokenManager } from './auth.js';
 import { readEnv, detectPlatform } from './env.js';
 import { InvalidArgumentError } from './errors.js';
@@ -33,6 +33,12 @@ export interface ClientOptions {
   timeout?: number | undefined;
   /** Retries of idempotent calls on network errors, 408 and 5xx. Default 2. */
   maxRetries?: number | undefined;
+  /**
+   * The longest wait a 429's `Retry-After` may ask for before the SDK replays the call once.
+   * A longer one throws `RateLimitError` at once (its `retryAfterMs` says how long), so you
+   * decide. Default 60 000.
+   */
+  maxRetryAfterMs?: number | undefined;
   /** The `fetch` to use. Default: `globalThis.fetch`, read at each call. */
   fetch?: typeof globalThis.fetch | undefined;
   /** Where log lines go. Default: `console` once a `logLevel` is set. */
@@ -84,6 +90,7 @@ export class NemoVideoCore {
   constructor(options: ClientOptions = {}) {
     const timeout = options.timeout ?? 60_000;
     const maxRetries = options.maxRetries ?? 2;
+    const maxRetryAfterMs = optionalPositive(options.maxRetryAfterMs, 'maxRetryAfterMs', true);
     if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}.`);
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new InvalidArgumentError(`maxRetries must be a non-negative integer, got ${maxRetries}.`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');
@@ -113,6 +120,7 @@ export class NemoVideoCore {
       webURL: this.webURL,
       timeout,
       maxRetries,
+      maxRetryAfterMs,
       fetch: options.fetch,
       attribution,
       logger,
