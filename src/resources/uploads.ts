@@ -108,6 +108,15 @@ interface Body {
   sent?: () => void;
 }
 
+// The upload's time limit (`uploadTimeoutMs`), counted from the start of the call.
+interface Limit {
+  timeoutMs: number;
+  deadline: number | undefined;
+}
+
+const timedOut = (limit: Limit, sessionId: string) =>
+  new TimeoutError(`Upload to session ${sessionId} timed out after ${limit.timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, { sessionId });
+
 // One file, checked and ready to stream.
 interface Part {
   name: string;
@@ -122,8 +131,9 @@ export class Uploads extends Resource {
   /**
    * Uploads files (one multipart request, a part named `files` each) or URLs (one JSON request)
    * into a session. Files and URLs together are rejected: they are separate requests, so make two
-   * calls. Types, sizes (500 MB each) and URLs are checked before a byte is sent; a stream
-   * without a declared `size` is counted while sending and stopped past the limit.
+   * calls. Types, sizes (500 MB each, and not 0) and URLs are checked before a byte is sent; a
+   * stream without a declared `size` is read up to its first bytes before the request starts (an
+   * empty one is refused), then counted while sending and stopped past the limit.
    *
    * Not retried on 5xx or network errors: a second submit could add the media twice. After a 429
    * (waiting `Retry-After`) or an expired SDK token, which the server refused, it is sent once
@@ -131,7 +141,7 @@ export class Uploads extends Resource {
    *
    * @throws {UnsupportedFileTypeError} a type that is not accepted (also the server's 4001).
    * @throws {FileTooLargeError} a file over 500 MB (also the server's 4002).
-   * @throws {InvalidArgumentError} no input, files and URLs together, a bad URL or input.
+   * @throws {InvalidArgumentError} no input, files and URLs together, a bad URL or input, an empty file.
    * @throws {TimeoutError} past `uploadTimeoutMs`.
    */
   async create(sessionId: string, params: UploadCreateParams, options: UploadCreateOptions = {}): Promise<UploadResult> {
@@ -143,14 +153,18 @@ export class Uploads extends Resource {
     }
     if (files.length === 0 && urls.length === 0) throw new InvalidArgumentError('Nothing to upload: pass at least one file or URL.', { sessionId });
     const timeoutMs = optionalPositive(options.uploadTimeoutMs, 'uploadTimeoutMs', true) ?? 0;
+    const limit = { timeoutMs, deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined };
     const path = `/api/upload-video/nemo_agent/me/${pathSegment(sessionId)}`;
     options.signal?.throwIfAborted();
     if (urls.length > 0) {
       const checked = urls.map((u) => checkUrl(u, sessionId));
-      return this.#send(path, sessionId, options, timeoutMs, () => ({ call: { json: { urls: checked, source_type: 'url' } } }), []);
+      return this.#send(path, sessionId, options, limit, () => ({ call: { json: { urls: checked, source_type: 'url' } } }), []);
     }
-    const parts = files.map((input, i) => toPart(input, i, sessionId));
-    const send = () => this.#send(path, sessionId, options, timeoutMs, (fail) => multipart(parts, options.onProgress, fail, sessionId), parts.map((p) => p.name));
+    const checked = files.map((input, i) => toPart(input, i, sessionId));
+    // A stream of unknown size is read up to its first bytes before the request starts: an
+    // empty one is refused with nothing sent. (Where uploads cannot stream, multipart refuses streams.)
+    const parts = streamsUploads() ? await peekStreams(checked, options.signal, limit, sessionId) : checked;
+    const send = () => this.#send(path, sessionId, options, limit, (fail) => multipart(parts, options.onProgress, fail, sessionId), parts.map((p) => p.name));
     try {
       return await send();
     } catch (error) {
@@ -167,7 +181,7 @@ export class Uploads extends Resource {
     path: string,
     sessionId: string,
     options: UploadCreateOptions,
-    timeoutMs: number,
+    limit: Limit,
     build: (fail: (error: unknown) => void) => Body,
     names: string[],
   ): Promise<UploadResult> {
@@ -180,10 +194,7 @@ export class Uploads extends Resource {
     const user = options.signal;
     const onAbort = () => controller.abort(user?.reason);
     user?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => controller.abort(new TimeoutError(`Upload to session ${sessionId} timed out after ${timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, { sessionId })), timeoutMs)
-        : undefined;
+    const timer = limit.deadline !== undefined ? setTimeout(() => controller.abort(timedOut(limit, sessionId)), Math.max(0, limit.deadline - Date.now())) : undefined;
     try {
       const raw = await this.transport.request(path, {
         ...call,
@@ -258,6 +269,7 @@ function toPart(input: UploadInput, index: number, sessionId: string): Part {
     );
   }
   if (declared !== undefined && declared > maxUploadBytes) throw tooLarge(name, declared, sessionId);
+  if (declared === 0) throw empty(where, name, sessionId);
   const type = file.type || mimeTypeOf(name);
   const open = () => (data instanceof Blob ? data.stream() : data instanceof Uint8Array ? bytesStream(data) : data);
   return { name, type, size: declared, data, open };
@@ -267,6 +279,86 @@ function tooLarge(name: string, size: number | undefined, sessionId: string): Fi
   const mb = (n: number) => `${Math.round(n / 1_048_576)} MB`;
   const what = size === undefined ? `over ${mb(maxUploadBytes)}` : `${mb(size)}`;
   return new FileTooLargeError(`File too large: ${JSON.stringify(name)} is ${what}; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, { sessionId });
+}
+
+function empty(where: string, name: string, sessionId: string): InvalidArgumentError {
+  return new InvalidArgumentError(`${where} (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, { sessionId });
+}
+
+/**
+ * Reads each stream of unknown size up to its first non-empty chunk, so an empty stream is
+ * refused before the request starts; the part then streams that chunk and the rest. On any
+ * failure (an empty stream, an abort, the time limit) every stream read so far is cancelled.
+ */
+async function peekStreams(parts: Part[], signal: AbortSignal | undefined, limit: Limit, sessionId: string): Promise<Part[]> {
+  if (!parts.some((p) => isStream(p.data) && p.size === undefined)) return parts;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = limit.deadline !== undefined ? setTimeout(() => controller.abort(timedOut(limit, sessionId)), Math.max(0, limit.deadline - Date.now())) : undefined;
+  const peeked: Part[] = [];
+  try {
+    for (const [i, part] of parts.entries()) {
+      peeked.push(isStream(part.data) && part.size === undefined ? await peek(part, `files[${i}]`, controller.signal, sessionId) : part);
+    }
+    return peeked;
+  } catch (error) {
+    for (const part of parts.slice(peeked.length + 1)) if (isStream(part.data)) await part.data.cancel(error).catch(() => {});
+    for (const part of peeked) if (isStream(part.data)) await part.open().cancel(error).catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// One stream's first non-empty chunk, put back in front of the rest.
+async function peek(part: Part, where: string, signal: AbortSignal, sessionId: string): Promise<Part> {
+  const reader = (part.data as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) throw empty(where, part.name, sessionId);
+      // A chunk of the wrong kind is left for the body to refuse with its own message.
+      if (!ArrayBuffer.isView(value) || value.byteLength > 0) {
+        const stream = prepend(value, reader);
+        return { ...part, open: () => stream };
+      }
+    }
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+// `first`, then what `reader` has left; cancelling it cancels the source.
+function prepend(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  let head: Uint8Array | undefined = first;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (head !== undefined) {
+          controller.enqueue(head);
+          head = undefined;
+          return;
+        }
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 // Bytes already in memory, handed out in slices (views, not copies) so progress moves.

@@ -1,8 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, test, vi } from 'vitest';
 import { APIError, FileTooLargeError, InvalidArgumentError, NemoVideo, TimeoutError, UnsupportedFileTypeError } from '../../src/index.js';
 import { supportedExtensions } from '../../src/core/error-map.js';
 import { NemoVideoCore, Uploads, type UploadInput, type UploadProgress } from '../../src/index.js';
+import { fileFromPath } from '../../src/node/index.js';
 import { base, fail, mockApi, ok } from '../helpers/msw.js';
 
 const api = mockApi();
@@ -326,5 +330,93 @@ describe('uploads.create (checks before sending)', () => {
     const error = await uploads().create('sess-1', { files: [{ data: byteStream(10).stream, name: 'a.mp4', size: 20 }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(/gave 10 bytes but its declared size is 20/);
+  });
+});
+
+describe('uploads.create (empty files and unsupported types)', () => {
+  const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  test.each<[string, UploadInput]>([
+    ['an empty File', new File([], 'empty.mp4')],
+    ['an empty Blob', new Blob([], { type: 'video/mp4' })],
+    ['empty bytes', { data: new Uint8Array(0), name: 'empty.mp4' }],
+    ['a stream declared 0 bytes', { data: byteStream(10).stream, name: 'empty.mp4', size: 0 }],
+    ['a stream of unknown size that ends at once', { data: empty(), name: 'empty.mp4' }],
+    ['a stream of unknown size giving only empty chunks', { data: new ReadableStream({ start: (c) => { c.enqueue(new Uint8Array(0)); c.enqueue(new Uint8Array(0)); c.close(); } }), name: 'empty.mp4' }],
+  ])('refuses %s with InvalidArgumentError and sends nothing', async (_, input) => {
+    const error = await uploads().create('sess-1', { files: [new File(['ok'], 'fine.mp4'), input] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ sessionId: 'sess-1' });
+    expect((error as Error).message).toMatch(/^files\[1\] \("(empty\.mp4|upload\.mp4)"\) is empty: 0 bytes\./);
+    expect(api.seen).toHaveLength(0);
+  });
+
+  test('an empty stream cancels the other streams already read, and sends nothing', async () => {
+    const first = byteStream(100);
+    const later = byteStream(100);
+    const error = await uploads()
+      .create('sess-1', { files: [{ data: first.stream, name: 'a.mp4' }, { data: empty(), name: 'b.mp4' }, { data: later.stream, name: 'c.mp4' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toContain('files[1] ("b.mp4") is empty');
+    expect(first.state.cancelled).toBe(error);
+    expect(later.state.cancelled).toBe(error);
+    expect(api.seen).toHaveLength(0);
+  });
+
+  test('a stream of unknown size is sent whole after its first chunk was read ahead', async () => {
+    const parts = acceptFiles();
+    const chunks = ['', 'first ', '', 'second ', 'third'];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const next = chunks.shift();
+        if (next === undefined) c.close();
+        else c.enqueue(new TextEncoder().encode(next));
+      },
+    }, { highWaterMark: 0 });
+    await uploads().create('sess-1', { files: [{ data: stream, name: 'a.mp3' }] });
+    expect(parts.map((p) => p.text)).toEqual(['first second third']);
+    expect(api.seen).toHaveLength(1);
+  });
+
+  test('a stream that never gives its first chunk is stopped by uploadTimeoutMs before any request', async () => {
+    let cancelled: unknown;
+    const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}), cancel: (r) => void (cancelled = r) });
+    const error = await uploads().create('sess-1', { files: [{ data: silent, name: 'a.mp4' }] }, { uploadTimeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(cancelled).toBe(error);
+    expect(api.seen).toHaveLength(0);
+  });
+
+  test('an abort while reading ahead rejects with its reason and sends nothing', async () => {
+    const controller = new AbortController();
+    const reason = new Error('user cancelled');
+    const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    setTimeout(() => controller.abort(reason), 20);
+    const error = await uploads().create('sess-1', { files: [{ data: silent, name: 'a.mp4' }] }, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(api.seen).toHaveLength(0);
+  });
+
+  test('a .pdf is refused with UnsupportedFileTypeError and nothing is sent', async () => {
+    const error = await uploads().create('sess-1', { files: [new File(['%PDF-1.7'], 'brief.pdf', { type: 'application/pdf' })] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedFileTypeError);
+    expect((error as Error).message).toContain('"brief.pdf"');
+    expect(api.seen).toHaveLength(0);
+  });
+
+  test('files from disk: an empty file and a .pdf are refused before sending', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nemovideo-uploads-'));
+    try {
+      await writeFile(join(dir, 'empty.mp4'), '');
+      await writeFile(join(dir, 'brief.pdf'), '%PDF-1.7');
+      const emptyFile = await uploads().create('sess-1', { files: [await fileFromPath(join(dir, 'empty.mp4'))] }).catch((e: unknown) => e);
+      expect(emptyFile).toBeInstanceOf(InvalidArgumentError);
+      expect((emptyFile as Error).message).toContain('files[0] ("empty.mp4") is empty: 0 bytes.');
+      const pdf = await uploads().create('sess-1', { files: [await fileFromPath(join(dir, 'brief.pdf'))] }).catch((e: unknown) => e);
+      expect(pdf).toBeInstanceOf(UnsupportedFileTypeError);
+      expect(api.seen).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
