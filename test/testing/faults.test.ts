@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { NemoVideo, RateLimitError, StreamInterruptedError } from '../../src/index.js';
 import { createEmulator, type EmulatorOptions } from '../../src/testing/index.js';
 import { base, parseSse, trackKinds, wire } from './helpers.js';
 
@@ -66,6 +67,144 @@ describe('faults.rateLimit', () => {
     expect(accepted.status).toBe(200);
     await accepted.text();
     expect(emu.inspect().sessions[0]?.messages).toEqual(['what can you do?']);
+  });
+});
+
+describe('faults after the service got the request (reset, HTML 502, JSON 503)', () => {
+  const prompt = 'generate a video about a glacier';
+  const runSse = (emu: ReturnType<typeof createEmulator>) => emu.inspect().requests.filter((r) => r.path === '/run_sse');
+
+  /** Lets the run's work land, then returns the draft's tracks. */
+  async function settledTracks(api: ReturnType<typeof wire>, sid: string) {
+    await vi.advanceTimersByTimeAsync(timing.replyMs + timing.generationMs + timing.secondStageMs + 10);
+    return trackKinds(await api.state(sid));
+  }
+
+  test('reset on /run_sse rejects the fetch with TypeError "fetch failed" before any header; the draft is still built', async () => {
+    vi.useFakeTimers();
+    const { emu, api, sid } = await setup({ faults: { errors: [{ path: '/run_sse', reset: true, times: 1 }] } });
+    const error = await api.send(sid, prompt).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed', cause: { code: 'UND_ERR_SOCKET' } });
+    const [seen] = runSse(emu);
+    expect(seen?.status).toBeUndefined(); // no answer at all
+    expect(seen?.bodyBytes).toBeGreaterThan(0); // the body was read
+    expect(emu.inspect().sessions[0]?.messages).toEqual([prompt]);
+    expect(await settledTracks(api, sid)).toHaveLength(3);
+    expect(Object.values(emu.inspect().credits)[0]).toMatchObject({ total: 400, frozen: 0 }); // charged like any run
+    expect(vi.getTimerCount()).toBe(0);
+    // `times: 1`: the next message is answered normally.
+    const next = await api.send(sid, 'add jazz music');
+    expect(next.status).toBe(200);
+    const text = next.text();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(parseSse(await text).events.length).toBeGreaterThan(0);
+  });
+
+  test('reset with processed: false drops the message too', async () => {
+    vi.useFakeTimers();
+    const { emu, api, sid } = await setup({ faults: { errors: [{ path: '/run_sse', reset: true, processed: false }] } });
+    await expect(api.send(sid, prompt)).rejects.toThrow(TypeError);
+    expect(emu.inspect().sessions[0]?.messages).toEqual([]);
+    expect(await settledTracks(api, sid)).toEqual([]);
+  });
+
+  test('502 with a proxy HTML page (text/html); the draft is still built', async () => {
+    vi.useFakeTimers();
+    const { emu, api, sid } = await setup({ faults: { errors: [{ method: 'POST', path: '/run_sse', status: 502, html: true }] } });
+    const res = await api.send(sid, prompt);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('text/html');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const page = await res.text();
+    expect(page).toContain('<title>502 Bad Gateway</title>');
+    expect(() => JSON.parse(page)).toThrow();
+    expect(runSse(emu).map((r) => r.status)).toEqual([502]);
+    expect(emu.inspect().sessions[0]?.messages).toEqual([prompt]);
+    expect(await settledTracks(api, sid)).toHaveLength(3);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  test('html as a string is sent as the page', async () => {
+    const { api } = await setup({ faults: { errors: [{ path: '/api/credits/*', status: 504, html: '<p>upstream timed out</p>' }] } });
+    const res = await api.raw('/api/credits/balance/simple');
+    expect([res.status, res.headers.get('content-type'), await res.text()]).toEqual([504, 'text/html', '<p>upstream timed out</p>']);
+  });
+
+  test('503 with a JSON envelope; the draft is still built', async () => {
+    vi.useFakeTimers();
+    const { emu, api, sid } = await setup({ faults: { errors: [{ path: '/run_sse', status: 503, message: 'overloaded' }] } });
+    const res = await api.send(sid, prompt);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ code: 503, message: 'overloaded', data: null });
+    expect(emu.inspect().sessions[0]?.messages).toEqual([prompt]);
+    expect(await settledTracks(api, sid)).toHaveLength(3);
+  });
+
+  test('a 4xx or envelope-code fault is a refusal: nothing is received unless processed: true', async () => {
+    vi.useFakeTimers();
+    const refused = await setup({ faults: { errors: [{ path: '/run_sse', status: 400, times: 1 }] } });
+    expect((await refused.api.send(refused.sid, prompt)).status).toBe(400);
+    expect(refused.emu.inspect().sessions[0]?.messages).toEqual([]);
+    const received = await setup({ faults: { errors: [{ path: '/run_sse', code: 2001, processed: true }] } });
+    expect(await (await received.api.send(received.sid, prompt)).json()).toMatchObject({ code: 2001 });
+    expect(received.emu.inspect().sessions[0]?.messages).toEqual([prompt]);
+    expect(await settledTracks(received.api, received.sid)).toHaveLength(3);
+  });
+
+  test('works on any path: a reset session create still creates the session', async () => {
+    const emu = createEmulator({ seed: 3, faults: { errors: [{ path: /\/with-session\//, reset: true, times: 1 }] } });
+    const api = wire(emu.fetch);
+    await api.anonymous();
+    await expect(api.post('/api/tasks/me/with-session/nemo_agent', { task_name: 'lost' })).rejects.toThrow('fetch failed');
+    expect(emu.inspect().sessions.map((s) => s.taskName)).toEqual(['lost']);
+  });
+
+  test('through the SDK: the message is sent once, the error is the matching class, and the state shows the work', async () => {
+    vi.useFakeTimers();
+    const emu = createEmulator({
+      seed: 4,
+      ...timing,
+      faults: {
+        errors: [
+          { path: '/run_sse', reset: true, times: 1 },
+          { path: '/run_sse', status: 502, html: true, times: 1 },
+        ],
+      },
+    });
+    const nemo = new NemoVideo({ fetch: emu.fetch });
+    const { sessionId } = await nemo.sessions.create();
+    // Both fail before the answer began, when the service may have taken the message.
+    const reset = await nemo.chat.send(sessionId, prompt).finalResult().catch((e: unknown) => e);
+    expect(reset).toBeInstanceOf(StreamInterruptedError);
+    expect(reset).toMatchObject({ status: undefined }); // a dropped connection: no answer at all
+    const proxy = await nemo.chat.send(sessionId, 'add jazz music').finalResult().catch((e: unknown) => e);
+    expect(proxy).toBeInstanceOf(StreamInterruptedError);
+    expect(proxy).toMatchObject({ status: 502 });
+    expect(runSse(emu).map((r) => r.status)).toEqual([undefined, 502]); // never re-sent
+    await vi.advanceTimersByTimeAsync(timing.replyMs + timing.generationMs + timing.secondStageMs + timing.editMs + 10);
+    const state = await nemo.state.latest(sessionId);
+    expect(state.draft?.tracks.length).toBe(3);
+    expect(emu.inspect().sessions[0]?.messages).toEqual([prompt, 'add jazz music']);
+  });
+});
+
+describe('faults.rateLimit with a huge Retry-After', () => {
+  test('sends Retry-After: 604800 as is; the message is not received', async () => {
+    const { emu, api, sid } = await setup({ faults: { rateLimit: { path: '/run_sse', times: 1, retryAfterSeconds: 604800 } } });
+    const res = await api.send(sid, 'what can you do?');
+    expect([res.status, res.headers.get('retry-after')]).toEqual([429, '604800']);
+    expect(await res.json()).toMatchObject({ code: 429 });
+    expect(emu.inspect().sessions[0]?.messages).toEqual([]);
+  });
+
+  test('reaches the SDK as a RateLimitError carrying the week', async () => {
+    const emu = createEmulator({ faults: { rateLimit: { path: '/api/credits/balance/simple', retryAfterSeconds: 604800 } } });
+    const nemo = new NemoVideo({ fetch: emu.fetch });
+    const error = await nemo.credits.balance().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ retryAfterMs: 604_800_000 });
   });
 });
 

@@ -35,6 +35,21 @@ describe('emu.handlers with msw setupServer', () => {
     expect(emu.inspect().requests).toHaveLength(1);
   });
 
+  test('turns a reset fault into a network error: the global fetch rejects with a TypeError', async () => {
+    const resetting = createEmulator({ seed: 8, ...fast, faults: { errors: [{ path: '/run_sse', reset: true }] } });
+    server.use(...resetting.handlers);
+    const api = wire((input, init) => fetch(input, init), base);
+    await api.anonymous();
+    const sid = await api.session();
+    await expect(api.send(sid, 'what can you do?')).rejects.toThrow(TypeError);
+    expect(resetting.inspect().sessions[0]?.messages).toEqual(['what can you do?']);
+    expect(resetting.inspect().requests.map((r) => [r.path, r.status])).toEqual([
+      ['/api/auth/anonymous-token', 200],
+      ['/api/tasks/me/with-session/nemo_agent', 200],
+      ['/run_sse', undefined],
+    ]);
+  });
+
   test('recognises the API paths', () => {
     expect(['/api/x', '/run_sse', '/_emulator/media/a.mp4'].every(isEmulatorPath)).toBe(true);
     expect(['/', '/other', '/run_sse_x'].some(isEmulatorPath)).toBe(false);

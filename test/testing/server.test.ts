@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { startEmulator, type Emulator, type RunningEmulator } from '../../src/testing/index.js';
 import { fast, parseSse, trackKinds, wire } from './helpers.js';
 
 let running: RunningEmulator<Emulator> | undefined;
 
 afterEach(async () => {
+  vi.useRealTimers();
   await running?.close();
   running = undefined;
 });
@@ -72,6 +73,34 @@ describe('startEmulator', () => {
     const sid = await api.session();
     const res = await api.send(sid, 'generate a video about a harbour');
     await expect(res.text()).rejects.toThrow(/terminated/);
+  });
+
+  test('a reset fault destroys the socket before any header, after the message was received', async () => {
+    const { running, api } = await start({ faults: { errors: [{ path: '/run_sse', reset: true, times: 1 }] } });
+    await api.anonymous();
+    const sid = await api.session();
+    // Only Date is faked: the emulator's work follows Date.now(), the sockets keep real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const error = await api.send(sid, 'generate a video about a harbour').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String((error as Error).message)).toBe('fetch failed');
+    const [seen] = running.emulator.inspect().requests.filter((r) => r.path === '/run_sse');
+    expect(seen?.status).toBeUndefined();
+    expect(running.emulator.inspect().sessions[0]?.messages).toEqual(['generate a video about a harbour']);
+    vi.advanceTimersByTime(60_000);
+    expect(trackKinds(await api.state(sid))).toHaveLength(3);
+    // The next request gets a normal answer on a new connection.
+    expect((await api.get('/api/credits/balance/simple')).body.code).toBe(0);
+  });
+
+  test('a 502 HTML fault reaches the client as text/html', async () => {
+    const { running, api } = await start({ faults: { errors: [{ path: '/run_sse', status: 502, html: true }] } });
+    await api.anonymous();
+    const sid = await api.session();
+    const res = await api.send(sid, 'what can you do?');
+    expect([res.status, res.headers.get('content-type')]).toEqual([502, 'text/html']);
+    expect(await res.text()).toContain('<h1>502 Bad Gateway</h1>');
+    expect(running.emulator.inspect().sessions[0]?.messages).toEqual(['what can you do?']);
   });
 
   test('close() ends open streams and connections', async () => {

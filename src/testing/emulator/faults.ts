@@ -1,6 +1,6 @@
 import type { Random } from './random.js';
-import { json } from './reply.js';
-import type { EmulatorFaults, FaultFrequency, PathPattern } from './types.js';
+import { html, json } from './reply.js';
+import type { EmulatorErrorFault, EmulatorFaults, FaultFrequency, PathPattern } from './types.js';
 
 /** Whether a path matches a pattern: a RegExp, an exact string, or a prefix ending with `*`. */
 export function matchesPath(pattern: PathPattern | undefined, path: string): boolean {
@@ -10,6 +10,39 @@ export function matchesPath(pattern: PathPattern | undefined, path: string): boo
     return pattern.test(path);
   }
   return pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern;
+}
+
+/** A fault that fired on a request. */
+export interface InjectedFault {
+  /** The answer to send instead of the normal one, or `'reset'` to drop the connection before any header. */
+  answer: Response | 'reset';
+  /** Whether the request is handled first (its effects happen) and only its answer replaced. */
+  processed: boolean;
+}
+
+const reasons: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+};
+
+/** The page an nginx proxy answers an error with. */
+function proxyPage(status: number): string {
+  const title = `${status} ${reasons[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+/** What a listed error fault does: drop the connection, or answer an HTML page or an envelope. */
+function errorFault(fault: EmulatorErrorFault): InjectedFault {
+  const status = fault.status ?? (fault.code === undefined ? 500 : 200);
+  const processed = fault.processed ?? (fault.reset === true || status >= 500);
+  if (fault.reset) return { answer: 'reset', processed };
+  if (fault.html !== undefined && fault.html !== false) {
+    return { answer: html(status, typeof fault.html === 'string' ? fault.html : proxyPage(status), fault.headers), processed };
+  }
+  const code = fault.code ?? status;
+  return { answer: json(status, { code, message: fault.message ?? `Emulated error ${code}`, data: null }, fault.headers), processed };
 }
 
 /** Decides when configured faults fire, counting per fault; `reset()` starts the counts again. */
@@ -35,23 +68,22 @@ export class Faults {
     return true;
   }
 
-  /** An injected answer that replaces the request's handling, if a fault fires: server errors, listed errors, then rate limits. */
-  intercept(method: string, path: string): Response | undefined {
+  /** The fault that fires on a request, if any: server errors, listed errors, then rate limits. */
+  intercept(method: string, path: string): InjectedFault | undefined {
     const { serverErrorRate, errors = [], rateLimit } = this.config;
     if (this.random.chance(serverErrorRate)) {
       const status = this.random.pick([500, 502, 503]);
-      return json(status, { code: status, message: `Emulated server error (${status})`, data: null });
+      return { answer: json(status, { code: status, message: `Emulated server error (${status})`, data: null }), processed: false };
     }
     for (const fault of errors) {
       if (fault.method && fault.method.toUpperCase() !== method) continue;
       if (!matchesPath(fault.path, path) || !this.fires(fault, fault)) continue;
-      const status = fault.status ?? (fault.code === undefined ? 500 : 200);
-      const code = fault.code ?? status;
-      return json(status, { code, message: fault.message ?? `Emulated error ${code}`, data: null }, fault.headers);
+      return errorFault(fault);
     }
     if (rateLimit && matchesPath(rateLimit.path, path) && this.fires(rateLimit, rateLimit)) {
       const seconds = rateLimit.retryAfterSeconds ?? 30;
-      return json(429, { code: 429, message: `Rate limited: retry after ${seconds} s`, data: null }, { 'retry-after': String(seconds) });
+      const answer = json(429, { code: 429, message: `Rate limited: retry after ${seconds} s`, data: null }, { 'retry-after': String(seconds) });
+      return { answer, processed: false };
     }
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { authenticate, readJson, requireSession, segment, stringField, type Call, type EmulatorState } from './context.js';
 import { downloadRender, media, renderStatus, submitRender } from './render.js';
-import { corsHeaders, failure, json, ok, preflight, redactHeaders, redactText, Reply } from './reply.js';
+import { ConnectionReset, corsHeaders, failure, json, ok, preflight, redactHeaders, redactText, Reply } from './reply.js';
 import { runSse } from './run.js';
 import type { RequestContext } from './types.js';
 import { upload } from './upload.js';
@@ -104,7 +104,31 @@ function clientIp(request: Request, context: RequestContext): string {
   return forwarded || context.ip || '127.0.0.1';
 }
 
-/** Handles one request: records it, waits `latencyMs`, applies faults, routes, adds CORS headers. Rejects only when the request's signal aborts. */
+/** Handles a request whose answer a fault replaces: its effects happen, its own answer (or error) is dropped. */
+async function processQuietly(emu: EmulatorState, call: Call): Promise<void> {
+  try {
+    const response = await route(emu, call);
+    // Cancelling ends a stream and its timers; the work it reports is already in the store.
+    await response.body?.cancel();
+  } catch (error) {
+    if (call.request.signal.aborted) throw error;
+  }
+}
+
+/** Routes a request, or lets a fault answer it (after handling it when the fault says so). */
+async function answer(emu: EmulatorState, call: Call): Promise<Response> {
+  const fault = emu.faults.intercept(call.entry.method, call.entry.path);
+  if (!fault) return route(emu, call);
+  if (fault.processed) await processQuietly(emu, call);
+  if (fault.answer === 'reset') throw new ConnectionReset();
+  return fault.answer;
+}
+
+/**
+ * Handles one request: records it, waits `latencyMs`, applies faults, routes, adds CORS headers.
+ * Rejects when the request's signal aborts, and with a {@link ConnectionReset} when a fault drops
+ * the connection.
+ */
 export async function handleRequest(emu: EmulatorState, request: Request, context: RequestContext = {}): Promise<Response> {
   const startedAt = Date.now();
   const url = new URL(request.url);
@@ -118,6 +142,8 @@ export async function handleRequest(emu: EmulatorState, request: Request, contex
   } as Call['entry'];
   emu.requests.push(entry);
   const call: Call = { request, url, path: url.pathname, origin: url.origin, ip: clientIp(request, context), entry };
+  const log = (outcome: string | number) =>
+    emu.options.log?.(redactText(`${entry.method} ${entry.path} ${outcome} ${Date.now() - startedAt}ms`));
   let response: Response;
   try {
     if (entry.method === 'OPTIONS') {
@@ -126,10 +152,15 @@ export async function handleRequest(emu: EmulatorState, request: Request, contex
       if (emu.options.latencyMs > 0) await wait(emu.options.latencyMs, request.signal);
       // The bearer token must never appear in a URL (PROTOCOL.md › Headers).
       if (tokenInUrl(url)) throw failure(400, 400, 'Tokens must never be sent in URLs: use the Authorization header');
-      response = emu.faults.intercept(entry.method, entry.path) ?? (await route(emu, call));
+      response = await answer(emu, call);
     }
   } catch (error) {
     if (request.signal.aborted) throw request.signal.reason;
+    if (error instanceof ConnectionReset) {
+      if (entry.bodyBytes === 0) entry.bodyBytes = Number(request.headers.get('content-length')) || 0;
+      log('connection reset');
+      throw error;
+    }
     response =
       error instanceof Reply
         ? error.response
@@ -138,6 +169,6 @@ export async function handleRequest(emu: EmulatorState, request: Request, contex
   if (entry.bodyBytes === 0) entry.bodyBytes = Number(request.headers.get('content-length')) || 0;
   for (const [name, value] of Object.entries(corsHeaders)) response.headers.set(name, value);
   entry.status = response.status;
-  emu.options.log?.(redactText(`${entry.method} ${entry.path} ${response.status} ${Date.now() - startedAt}ms`));
+  log(response.status);
   return response;
 }

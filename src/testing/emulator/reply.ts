@@ -37,6 +37,11 @@ export function json(status: number, body: unknown, headers?: Record<string, str
   });
 }
 
+/** An HTML response, as a proxy in front of the service sends. */
+export function html(status: number, page: string, headers?: Record<string, string>): Response {
+  return new Response(page, { status, headers: { 'content-type': 'text/html', ...headers } });
+}
+
 /** A success envelope `{code:0,data}` (PROTOCOL.md › Envelope). */
 export function ok(data: unknown): Response {
   return json(200, { code: 0, data });
@@ -49,6 +54,21 @@ export class Reply extends Error {
   constructor(response: Response) {
     super(`emulator reply ${response.status}`);
     this.response = response;
+  }
+}
+
+/**
+ * The connection dropped before any response header (fault `reset`): `handle()` rejects with it,
+ * the Node server destroys the socket, and msw answers with a network error. Like undici's, it is
+ * a `TypeError` "fetch failed" whose cause is a socket error.
+ */
+export class ConnectionReset extends TypeError {
+  constructor() {
+    const cause = Object.assign(new Error('other side closed: the emulator reset the connection (fault reset)'), {
+      name: 'SocketError',
+      code: 'UND_ERR_SOCKET',
+    });
+    super('fetch failed', { cause });
   }
 }
 
