@@ -50,8 +50,10 @@ export interface ChatRecovery {
 export class Chat extends Resource {
   /**
    * Sends one message and returns its {@link ChatStream} at once. The message is sent exactly
-   * once: a 429 or 1001 refusal may be retried (the server did not take it), a network error,
-   * timeout or cut stream never — recover through state with {@link Chat.recover}.
+   * once: a 429 or 1001 refusal is replayed once (the server did not take it). Any other failure
+   * after sending (a reset, a timeout, a 5xx, a cut stream) rejects with `StreamInterruptedError`
+   * or `StreamTimeoutError` (`retryable: false`): the service may have taken the message, so
+   * recover through state with {@link Chat.recover} instead of sending it again.
    *
    * @example
    * ```ts
