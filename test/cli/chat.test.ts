@@ -20,7 +20,7 @@ const runSse = () => server!.emulator.inspect().requests.filter((r) => r.path ==
 
 /** An emulator and a session with a finished video (made through the SDK, so faults apply to the CLI's message only). */
 async function sessionWithVideo(options: StartEmulatorOptions = {}): Promise<string> {
-  server = await serve(options);
+  server = await serve({ tokens: [token], ...options });
   const nemo = new NemoVideo({ baseURL: server.url, token });
   const result = await nemo.generate('a 10-second video about a lighthouse', { export: false, settle: { intervalMs: 250, maxPolls: 40 } });
   return result.sessionId;
@@ -48,7 +48,7 @@ describe('nemovideo chat', () => {
   });
 
   test('a silent answer reads the state and prints what changed', async () => {
-    server = await serve({ silentRate: 1 });
+    server = await serve({ tokens: [token], silentRate: 1 });
     const nemo = new NemoVideo({ baseURL: server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
     const r = await cli(['chat', sessionId, 'generate a 10-second video about a lighthouse']);
@@ -59,7 +59,7 @@ describe('nemovideo chat', () => {
   });
 
   test('a cut stream is recovered from state, never re-sent', async () => {
-    server = await serve({ faults: { dropStreamAfterEvents: 1 } });
+    server = await serve({ tokens: [token], faults: { dropStreamAfterEvents: 1 } });
     const nemo = new NemoVideo({ baseURL: server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
     const r = await cli(['chat', sessionId, 'generate a 10-second video about a lighthouse', '--json']);

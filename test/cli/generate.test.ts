@@ -87,7 +87,7 @@ describe('nemovideo generate --base-url (HTTP emulator)', () => {
   });
 
   test('a refused token is an auth error: one line, exit 3, no stack', async () => {
-    server = await serve({ faults: { expireToken: { times: 1 } } });
+    server = await serve({ tokens: ['nmv_usr_supplied_0001'], faults: { expireToken: { times: 1 } } });
     const r = await run(['generate', prompt, '--base-url', server.url, '--token', 'nmv_usr_supplied_0001']);
     expect(r.code).toBe(3);
     const errors = r.stderr.trim().split('\n').filter((line) => line.startsWith('Error'));

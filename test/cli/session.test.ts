@@ -32,7 +32,7 @@ async function readySession(): Promise<string> {
 
 describe('nemovideo state / credits', () => {
   test('state prints the summary and counts; --json has them as fields', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const sessionId = await readySession();
     const human = await cli(['state', sessionId]);
     expect(human.code).toBe(0);
@@ -44,14 +44,14 @@ describe('nemovideo state / credits', () => {
   });
 
   test('credits prints the balance', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const r = await cli(['credits', '--json']);
     expect(r.code).toBe(0);
     expect(resultOf(r)).toEqual({ available: expect.any(Number), frozen: 0, total: expect.any(Number) });
   });
 
   test('an unknown session is one line with exit 1', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const r = await cli(['state', 'sess_missing']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^Error: Session not found .*Session: sess_missing\n$/m);
@@ -61,7 +61,7 @@ describe('nemovideo state / credits', () => {
 
 describe('nemovideo export', () => {
   test('renders the session and downloads the MP4', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const sessionId = await readySession();
     const out = join(home, 'export.mp4');
     const r = await cli(['export', sessionId, '--out', out, '--json']);
@@ -72,7 +72,7 @@ describe('nemovideo export', () => {
   });
 
   test('--resume follows a render submitted earlier and submits nothing new', async () => {
-    server = await serve({ renderTimeMs: 800 });
+    server = await serve({ tokens: [token], renderTimeMs: 800 });
     const sessionId = await readySession();
     const nemo = new NemoVideo({ baseURL: server.url, token });
     const state = await nemo.state.latest(sessionId);
@@ -87,7 +87,7 @@ describe('nemovideo export', () => {
   });
 
   test('an empty session has nothing to export: exit 7 and a hint', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const nemo = new NemoVideo({ baseURL: server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
     const r = await cli(['export', sessionId, '--json']);
@@ -99,7 +99,7 @@ describe('nemovideo export', () => {
 
 describe('nemovideo upload', () => {
   test('uploads a local .mp4 with progress and a URL; prints the CDN links', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const nemo = new NemoVideo({ baseURL: server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
     const file = join(home, 'clip.mp4');
@@ -118,7 +118,7 @@ describe('nemovideo upload', () => {
   });
 
   test('rejects an .exe before sending anything: exit 2', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const file = join(home, 'setup.exe');
     await writeFile(file, 'MZ');
     const r = await cli(['upload', 'sess_any', file]);
@@ -128,7 +128,7 @@ describe('nemovideo upload', () => {
   });
 
   test('a missing file is a usage error and nothing is sent', async () => {
-    server = await serve();
+    server = await serve({ tokens: [token] });
     const r = await cli(['upload', 'sess_any', join(home, 'nope.mp4')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('ENOENT');

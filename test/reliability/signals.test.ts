@@ -15,7 +15,7 @@ import { loopback, rejection, watchUnhandled } from './helpers.js';
 
 const unhandled = watchUnhandled();
 const token = 'nmv_usr_signaltest1234';
-const quick: EmulatorOptions = { seed: 11, replyMs: 10, generationMs: 60, editMs: 10, secondStageMs: 10, renderTimeMs: 60, heartbeatEveryMs: 10 };
+const quick: EmulatorOptions = { seed: 11, replyMs: 10, generationMs: 60, editMs: 10, secondStageMs: 10, renderTimeMs: 60, heartbeatEveryMs: 10, tokens: [token] };
 const tinyDraft = { t: [{ tt: 0, sg: [{ st: 0, d: 3000 }] }], d: 3000 };
 
 /** A reason the SDK cannot have made itself: the rejection must be this very object. */
