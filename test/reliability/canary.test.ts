@@ -91,7 +91,7 @@ function world(
 ): World {
   const logs: string[] = [];
   const emuLogs: string[] = [];
-  const emu = createEmulator({ seed: 5, replyMs: 5, generationMs: 20, editMs: 5, secondStageMs: 5, renderTimeMs: 20, heartbeatEveryMs: 5, ...emuOptions, log: (l) => emuLogs.push(l) });
+  const emu = createEmulator({ seed: 5, replyMs: 5, generationMs: 20, editMs: 5, secondStageMs: 5, renderTimeMs: 20, heartbeatEveryMs: 5, tokens: [canary], ...emuOptions, log: (l) => emuLogs.push(l) });
   const logger = {
     debug: (m: string) => void logs.push(`debug ${m}`),
     info: (m: string) => void logs.push(`info ${m}`),
@@ -377,7 +377,7 @@ describe('canary token: clients, stores and the emulator', () => {
     const memory = new MemoryTokenStore({ clientId: 'c1', token: canary, userId: 'user_1' });
     const file = new FileTokenStore({ dir });
     await file.set({ clientId: 'c1', token: canary, userId: 'user_1' });
-    const nemo = new NemoVideo({ token: canary, tokenStore: memory, fetch: createEmulator().fetch });
+    const nemo = new NemoVideo({ token: canary, tokenStore: memory, fetch: createEmulator({ tokens: [canary] }).fetch });
     await nemo.credits.balance();
     const deep = { depth: Infinity, showHidden: true } as const;
     expectClean({
@@ -410,7 +410,7 @@ describe('canary token: clients, stores and the emulator', () => {
 
   test("the emulator's inspect() and log lines never show a token, in headers, query or path", async () => {
     const lines: string[] = [];
-    const emu = createEmulator({ seed: 3, log: (l) => lines.push(l) });
+    const emu = createEmulator({ seed: 3, tokens: [canary], log: (l) => lines.push(l) });
     const nemo = new NemoVideo({ token: canary, fetch: emu.fetch });
     const { sessionId, taskId } = await nemo.sessions.create();
     const claimUrl = await nemo.auth.claimUrl({ sessionId, taskId });
