@@ -55,6 +55,29 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The video could not be downloaded or saved after its render finished (and was paid for): the
+ * render id says how to get it again without paying (`nemovideo export <session> --resume <id>`).
+ */
+export class DownloadFailedError extends Error {
+  override name = 'DownloadFailedError';
+  /** The cause's code (`EISDIR`, `ENOSPC`…, or the API's), when it has one. */
+  readonly code: unknown;
+
+  constructor(
+    /** Where the video was to be saved. */
+    readonly path: string,
+    /** The session of the render. */
+    readonly sessionId: string | undefined,
+    /** The finished render. */
+    readonly renderId: string,
+    cause: unknown,
+  ) {
+    super(`The video was rendered but could not be saved to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.code = (cause as { code?: unknown } | null)?.code;
+  }
+}
+
 // Table, not an if chain: the first class the error is an instance of decides (order matters:
 // subclasses before their bases).
 const table: [new (...args: never[]) => Error, number][] = [
@@ -81,6 +104,11 @@ const usageFsCodes = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 /** The exit code for an error (1 when it is not one the CLI knows). */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof DownloadFailedError) {
+    // After a render, a bad file or argument is no usage error: nothing can be fixed by re-typing the line.
+    const code = exitCodeOf(error.cause);
+    return code === exitCodes.usage ? exitCodes.generic : code;
+  }
   for (const [Class, code] of table) if (error instanceof Class) return code;
   if (usageFsCodes.has(String((error as { code?: unknown } | null)?.code))) return exitCodes.usage;
   return exitCodes.generic;
@@ -98,6 +126,7 @@ export function resumeHint(error: unknown, ids: RunIds): string | undefined {
   const e = error as { sessionId?: string; renderId?: string };
   const sessionId = e?.sessionId ?? ids.sessionId;
   const renderId = e?.renderId ?? ids.renderId;
+  if (error instanceof DownloadFailedError && sessionId) return `Nothing is paid again: nemovideo export ${sessionId} --resume ${renderId} --out <file>`;
   if (error instanceof RenderTimeoutError && sessionId) return `Resume with: nemovideo export ${sessionId} --resume ${renderId}`;
   if (error instanceof RenderFailedError && sessionId) return `Render ${renderId} failed; try again with: nemovideo export ${sessionId}`;
   if (error instanceof NothingToExportError && sessionId) return `Ask the agent first: nemovideo chat ${sessionId} "<message>"`;
@@ -118,7 +147,7 @@ export function interruptLine(ids: RunIds): string {
 
 /** The single line a failed run prints (no stack): message, then the resume hint. */
 export function errorLine(error: unknown, ids: RunIds): string {
-  const known = error instanceof NemoVideoError || error instanceof UsageError;
+  const known = error instanceof NemoVideoError || error instanceof UsageError || error instanceof DownloadFailedError;
   const fs = typeof (error as { code?: unknown } | null)?.code === 'string' && error instanceof Error && !known;
   const message = error instanceof Error ? error.message : String(error);
   const prefix = known || fs ? 'Error' : 'Unexpected error';

@@ -7,10 +7,12 @@ import { describeChanges, StreamInterruptedError, StreamTimeoutError, summarizeT
 import type { Context } from '../context.js';
 import { exitCodes } from '../errors.js';
 import { createChatView, stillWorking } from '../ui/chat-view.js';
+import { checkId } from './shared.js';
 
 /** Runs `chat`; resolves with the exit code. */
 export async function chatCommand(ctx: Context, sessionId: string, message: string): Promise<number> {
   const { ui, nemo, ids, timing, signal } = ctx;
+  checkId(sessionId, '<session>');
   ids.sessionId = sessionId;
   ui.status('Reading the session');
   // The baseline tells what the message changed; it also fails fast on an unknown session.

@@ -6,7 +6,7 @@
 import type { RenderJob } from '../../index.js';
 import type { Context } from '../context.js';
 import { exitCodes } from '../errors.js';
-import { downloadVideo, renderFollower } from './shared.js';
+import { checkId, checkOut, downloadVideo, renderFollower } from './shared.js';
 
 /** Options of `export`. */
 export interface ExportCommandOptions {
@@ -18,15 +18,19 @@ export interface ExportCommandOptions {
 /** Runs `export`; resolves with the exit code. */
 export async function exportCommand(ctx: Context, sessionId: string, options: ExportCommandOptions): Promise<number> {
   const { ui, nemo, ids, timing, signal } = ctx;
+  // Everything the line says is checked before a request: a render is never paid for a file that cannot be written.
+  checkId(sessionId, '<session>');
+  const resume = options.resume !== undefined ? checkId(options.resume, '--resume') : undefined;
+  const out = options.out !== undefined ? await checkOut(options.out) : undefined;
   ids.sessionId = sessionId;
   const follower = renderFollower(ctx);
   const onProgress = (job: RenderJob) => follower.update(job);
   let job: RenderJob;
   try {
-    if (options.resume !== undefined) {
-      ids.renderId = options.resume;
-      ui.status(`Following render ${options.resume}`);
-      job = await nemo.render.wait(options.resume, { ...timing.render, sessionId, signal, onProgress });
+    if (resume !== undefined) {
+      ids.renderId = resume;
+      ui.status(`Following render ${resume}`);
+      job = await nemo.render.wait(resume, { ...timing.render, sessionId, signal, onProgress });
     } else {
       ui.status('Reading the draft');
       job = await nemo.render.export(sessionId, { ...timing.render, signal, onProgress });
@@ -36,7 +40,7 @@ export async function exportCommand(ctx: Context, sessionId: string, options: Ex
     ui.stopStatus();
   }
   ids.renderId = job.id;
-  const saved = options.out !== undefined ? await downloadVideo(ctx, job, options.out) : undefined;
+  const saved = out !== undefined ? await downloadVideo(ctx, job, out) : undefined;
   const url = job.output?.url;
   ui.json({
     result: { sessionId, renderId: job.id, status: job.status, url, duration: job.output?.duration, size: job.output?.size, out: saved?.path, bytes: saved?.bytes },

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { exitCodes, UsageError } from '../errors.js';
 import { createChatView, stillWorking } from '../ui/chat-view.js';
 import { withoutRaw } from '../ui/json.js';
-import { downloadVideo, renderFollower } from './shared.js';
+import { checkOut, downloadVideo, renderFollower } from './shared.js';
 
 /** Options of `generate`. */
 export interface GenerateCommandOptions {
@@ -22,6 +22,8 @@ export interface GenerateCommandOptions {
 export async function generateCommand(ctx: Context, prompt: string, options: GenerateCommandOptions): Promise<number> {
   const { ui, nemo, ids, timing, signal } = ctx;
   if (options.out !== undefined && !options.export) throw new UsageError('--out needs the export: drop --no-export, or --out.');
+  // Checked before the session is made: a render is never paid for a file that cannot be written.
+  const out = options.out !== undefined ? await checkOut(options.out) : undefined;
   const view = createChatView(ui, { live: false });
   const render = renderFollower(ctx);
   ui.status('Creating a session');
@@ -65,7 +67,8 @@ export async function generateCommand(ctx: Context, prompt: string, options: Gen
   render.stop();
   ui.stopStatus();
   const job = result.render;
-  const saved = options.out !== undefined && job ? await downloadVideo(ctx, job, options.out) : undefined;
+  if (job) ids.renderId = job.id;
+  const saved = out !== undefined && job ? await downloadVideo(ctx, job, out) : undefined;
   const changes = result.changes.length > 0 ? describeChanges(result.changes).split('\n') : [];
 
   ui.json({

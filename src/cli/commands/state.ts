@@ -5,10 +5,12 @@
 import { isExportable, summarizeTimeline } from '../../index.js';
 import type { Context } from '../context.js';
 import { exitCodes } from '../errors.js';
+import { checkId } from './shared.js';
 
 /** Runs `state`; resolves with the exit code. */
 export async function stateCommand(ctx: Context, sessionId: string): Promise<number> {
   const { ui, nemo, ids, signal } = ctx;
+  checkId(sessionId, '<session>');
   ids.sessionId = sessionId;
   ui.status('Reading the session');
   const state = await nemo.state.latest(sessionId, { signal });

@@ -8,6 +8,7 @@ import { fileFromPath } from '../../node/index.js';
 import type { Context } from '../context.js';
 import { exitCodes, UsageError } from '../errors.js';
 import { withoutRaw } from '../ui/json.js';
+import { checkId } from './shared.js';
 
 const isUrl = (input: string) => /^[a-z][a-z\d+.-]*:\/\//i.test(input);
 
@@ -22,6 +23,7 @@ function describeFile(file: UploadedFile): string {
 /** Runs `upload`; resolves with the exit code. Every input is checked before a byte is sent. */
 export async function uploadCommand(ctx: Context, sessionId: string, inputs: string[]): Promise<number> {
   const { ui, nemo, ids, signal } = ctx;
+  checkId(sessionId, '<session>');
   ids.sessionId = sessionId;
   const urls = inputs.filter(isUrl);
   for (const url of urls) {
