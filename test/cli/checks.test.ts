@@ -175,3 +175,19 @@ describe('a failure after the render is paid for tells how to resume', () => {
     expect(String(error.hint)).toContain(`nemovideo export ${sessionId} --resume ${renderId}`);
   });
 });
+
+describe('upload refuses an empty file or an unsupported type before sending', () => {
+  test.each([
+    ['an empty .mp4', 'empty.mp4', '', /^Error: files\[0\] \("empty\.mp4"\) is empty: 0 bytes\./],
+    ['a .pdf', 'brief.pdf', '%PDF-1.7', /^Error: Unsupported file type: "brief\.pdf"/],
+  ])('%s: exit 2 and no upload request', async (_, name, content, message) => {
+    server = await serve({ tokens: [token] });
+    const file = join(home, name);
+    await writeFile(file, content);
+    const r = await cli(['upload', 'sess_any', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).not.toContain('✓');
+    expect(server.emulator.inspect().requests).toHaveLength(0);
+  });
+});
