@@ -61,7 +61,7 @@ export function quote(text: string): string {
 function serverMessage(body: unknown): string | undefined {
   const b = body as Record<string, unknown> | null | undefined;
   const m = typeof body === 'string' ? body : typeof b === 'object' && b !== null ? (b.message ?? b.msg ?? b.error ?? b.detail) : undefined;
-  return typeof m === 'string' && m !== '' ? quote(m) : undefined;
+  return typeof m === 'string' && m !== '' ? m : undefined;
 }
 
 type Build = (msg: string, code: number | undefined, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
@@ -127,7 +127,8 @@ const byStatus: Record<number, Build> = {
 export function errorFromResponse(status: number, body: unknown, headers: Headers, ctx: ErrorContext): APIError {
   const code = envelopeCode(body);
   // Messages are composed as `<server message>. <what to do>`: drop the server's own final period.
-  const message = trimEnd(redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`)));
+  // Redacted before it is cut, so a cut never leaves part of a token unredacted.
+  const message = trimEnd(quote(redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`))));
   const details: Details = {
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,

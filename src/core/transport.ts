@@ -5,7 +5,7 @@
  * @module
  */
 import type { HTTPError, KyInstance, NetworkError } from 'ky';
-import { envelopeCode, errorFromResponse } from './error-map.js';
+import { envelopeCode, errorFromResponse, quote } from './error-map.js';
 import { redactText } from './redact.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
@@ -292,7 +292,7 @@ export class Transport {
       return new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms. Raise \`timeout\` or check the network.`, { sessionId });
     }
     const cause = isNetworkError(error) ? error.cause : error;
-    const detail = cause instanceof Error ? `: ${redactText(cause.message)}` : '';
+    const detail = cause instanceof Error ? `: ${quote(redactText(cause.message))}` : '';
     return new APIConnectionError(`Could not reach ${this.options.baseURL} (${state.method} ${state.path})${detail}. Check the network and \`baseURL\`.`, {
       sessionId,
       cause,

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, test } from 'vitest';
-import { AuthenticationError, MemoryTokenStore, NemoVideo, redact } from '../../src/index.js';
+import { AuthenticationError, InvalidArgumentError, MemoryTokenStore, NemoVideo, redact } from '../../src/index.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { base, mockApi } from '../helpers/msw.js';
 
@@ -49,8 +49,12 @@ describe('redaction', () => {
 
   test('tokens never go into URLs', async () => {
     api.use(http.get(`${base}/api/state/nemo_agent/me/*`, () => HttpResponse.json({ code: 0, data: { state: {} } })));
-    await new NemoVideo({ baseURL: base, token: canary }).state.latest('s/../1?x=y');
-    expect(api.seen[0]!.path).toBe('/api/state/nemo_agent/me/s%2F..%2F1%3Fx%3Dy/latest');
-    expect(api.seen.every((s) => !s.path.includes(secretPart))).toBe(true);
+    const nemo = new NemoVideo({ baseURL: base, token: canary });
+    // An id that would change the path is refused before any request carries the token.
+    await expect(nemo.state.latest('s/../1?x=y')).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(api.seen).toHaveLength(0);
+    await nemo.state.latest('s 1+ü');
+    expect(api.seen[0]!.path).toBe('/api/state/nemo_agent/me/s%201%2B%C3%BC/latest');
+    expect(api.seen.every((s) => !s.path.includes(secretPart) && !JSON.stringify(s).includes(`?${secretPart}`))).toBe(true);
   });
 });
