@@ -298,8 +298,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let tokenSerial = 0;
   // In process, the emulator's own fetch; over loopback, the real one to its URL.
   const wire = (backend: Omit<Backend, 'users' | 'anons'>) => wireFetch(backend.baseURL ? { fetch: (input, init) => globalThis.fetch(input, init) } : backend.emu);
-  const userClient = (backend: Omit<Backend, 'users' | 'anons'>): ClientSlot => ({
-    nemo: new NemoVideo({ token: `nmv_usr_soak${backend.variant.name}${++tokenSerial}x${Math.floor(random() * 1e9)}`, baseURL: backend.baseURL, fetch: wire(backend), maxRetries: 2 }),
+  const userClient = (backend: Omit<Backend, 'users' | 'anons'>, token: string): ClientSlot => ({
+    nemo: new NemoVideo({ token, baseURL: backend.baseURL, fetch: wire(backend), maxRetries: 2 }),
     anonymous: false,
     stateSessions: [],
   });
@@ -309,17 +309,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     stateSessions: [],
   });
 
+  const spareTokens = new Map<Variant, string[]>();
   const servers: RunningEmulator<Emulator>[] = [];
   const backends: Backend[] = await Promise.all(
     variants.map(async (variant, i) => {
-      const emuOptions = { seed: seed * 100 + i, ...timings, ...variant.extra, faults: { ...faults, ...variant.faults } };
+      // Registered users' tokens, given to the emulator (it refuses tokens it never issued nor was given):
+      // six in use, and spares for users who sign in again after their token was revoked.
+      const userTokens = Array.from({ length: 6 }, () => `nmv_usr_soak${variant.name}${++tokenSerial}x${Math.floor(random() * 1e9)}`);
+      const spares = Array.from({ length: Math.min(total, 200) }, (_, n) => `nmv_usr_soak${variant.name}spare${n}x${seed}`);
+      spareTokens.set(variant, spares);
+      const emuOptions = { seed: seed * 100 + i, ...timings, ...variant.extra, tokens: [...userTokens, ...spares], faults: { ...faults, ...variant.faults } };
       let partial: Omit<Backend, 'users' | 'anons'>;
       if (options.loopback) {
         const server = await startEmulator(emuOptions);
         servers.push(server);
         partial = { variant, emu: server.emulator, baseURL: server.url };
       } else partial = { variant, emu: createEmulator(emuOptions) };
-      return { ...partial, users: Array.from({ length: 6 }, () => userClient(partial)), anons: Array.from({ length: 3 }, () => anonClient(partial)) };
+      return { ...partial, users: userTokens.map((token) => userClient(partial, token)), anons: Array.from({ length: 3 }, () => anonClient(partial)) };
     }),
   );
 
@@ -454,7 +460,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (controller?.signal.aborted) op.reason = controller.signal.reason;
         outcome.failed[nameOf(error)] = (outcome.failed[nameOf(error)] ?? 0) + 1;
         // A user token the emulator revoked (expireToken) stays dead: the user signs in again.
-        if (error instanceof AuthenticationError && !slot.anonymous && pool[slotIndex] === slot) pool[slotIndex] = userClient(backend);
+        const spare = error instanceof AuthenticationError && !slot.anonymous && pool[slotIndex] === slot ? spareTokens.get(backend.variant)?.shift() : undefined;
+        if (spare) pool[slotIndex] = userClient(backend, spare);
       },
     );
     const expired = new Promise<'lost'>((resolve) => (bound = setTimeout(() => resolve('lost'), opBoundMs)));
