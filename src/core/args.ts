@@ -28,7 +28,8 @@ export function quoteValue(value: string, max: number = shownChars): string {
   const chars = Array.from(redactText(value));
   const cut = chars.length > max;
   const quoted = JSON.stringify((cut ? chars.slice(0, max) : chars).join(''));
-  return `${quoted.replace(unsafeShown, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}${cut ? '…' : ''}`;
+  const escape = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return `${quoted.replace(unsafeShown, escape)}${cut ? '…' : ''}`;
 }
 
 /**

@@ -82,6 +82,9 @@ describe('ids are checked before any request', () => {
     const error = (await outcome(() => nemo().state.latest('sess\n\u001b[2J\u007f'))) as Error;
     expect(error.message).toContain('sessionId is not a valid id: "sess\\n\\u001b[2J\\u007f".');
     expect(error.message).toContain('/, ?, #, \\, %');
+    // Invisible formatting characters (a right-to-left override, a tag character) are escaped too.
+    const hidden = (await outcome(() => nemo().render.retrieve('x/\u202e\u{E0041}'))) as Error;
+    expect(hidden.message).toContain('id is not a valid id: "x/\\u202e\\udb40\\udc41".');
   });
 
   test('a long id is shown cut, and a token pasted as an id is shown redacted', async () => {
