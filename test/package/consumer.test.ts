@@ -81,7 +81,7 @@ const modes = {
 // Runs the same checks from ESM (`import`), CJS (`require`) and CJS with dynamic `import()`.
 const runtimeCheck = (load: string) => `
 ${load}
-const emu = testing.createEmulator({ seed: 2, faults: { errors: [{ path: '/api/credits/balance/simple', status: 403 }] } });
+const emu = testing.createEmulator({ seed: 2, tokens: ['nmv_usr_consumer'], faults: { errors: [{ path: '/api/credits/balance/simple', status: 403 }] } });
 const nemo = new sdk.NemoVideo({ token: 'nmv_usr_consumer', fetch: emu.fetch, maxRetries: 0 });
 const { sessionId } = await nemo.sessions.create({ language: 'en' });
 const denied = await nemo.credits.balance().catch((e) => e);
@@ -98,7 +98,7 @@ const crossBuild = `
 const esm = await import('nemovideo');
 const cjs = require('nemovideo');
 const testing = require('nemovideo/testing');
-const emu = testing.createEmulator({ seed: 3, faults: { errors: [{ path: '/api/credits/balance/simple', status: 403 }] } });
+const emu = testing.createEmulator({ seed: 3, tokens: ['nmv_usr_consumer'], faults: { errors: [{ path: '/api/credits/balance/simple', status: 403 }] } });
 const thrownByCjs = await new cjs.NemoVideo({ token: 'nmv_usr_consumer', fetch: emu.fetch, maxRetries: 0 }).credits.balance().catch((e) => e);
 const thrownByEsm = await new esm.NemoVideo({ token: 'nmv_usr_consumer', fetch: emu.fetch, maxRetries: 0 }).credits.balance().catch((e) => e);
 console.log(JSON.stringify({
