@@ -5,7 +5,8 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
+import { requireBaseURL } from '../core/args.js';
+import { InvalidArgumentError, MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
 import { FileTokenStore } from '../node/index.js';
 import { createEmulatorCore, type EmulatorCore, type EmulatorOptions } from '../testing/emulator/index.js';
 import { UsageError, type RunIds } from './errors.js';
@@ -86,6 +87,18 @@ export function isDebug(env: CliIo['env']): boolean {
   return (env.DEBUG ?? '').split(/[\s,]+/).some((name) => name === '*' || name === 'nemovideo' || name === 'nemovideo:*');
 }
 
+// A URL from the line or the environment, checked with the SDK's rule and named as the user typed
+// it (a blank variable is unset). A bad one is a usage error, shown without credentials or query.
+function cliURL(value: string | undefined, what: string): string | undefined {
+  if (value === undefined || (what !== '--base-url' && value.trim() === '')) return undefined;
+  try {
+    return requireBaseURL(value.trim(), what);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 /** Builds the context of a command from the global flags. */
 export function createContext(io: CliIo, options: GlobalOptions): Context {
   const { env } = io;
@@ -113,8 +126,8 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     token: options.token ?? env.NEMO_TOKEN,
     clientId: env.NEMO_CLIENT_ID,
     // Any origin reaches the in-process emulator; this one says so in the URLs it hands out.
-    baseURL: emulator ? 'http://emulator.invalid' : (options.baseUrl ?? env.NEMO_API_URL),
-    webURL: env.NEMO_WEB_URL,
+    baseURL: emulator ? 'http://emulator.invalid' : options.baseUrl !== undefined ? cliURL(options.baseUrl, '--base-url') : cliURL(env.NEMO_API_URL, 'NEMO_API_URL'),
+    webURL: cliURL(env.NEMO_WEB_URL, 'NEMO_WEB_URL'),
     // Emulator tokens must never replace the real ones on disk.
     tokenStore: emulator
       ? new MemoryTokenStore()
