@@ -61,9 +61,15 @@ export interface DownloadToFileResult {
 /**
  * Downloads a rendered video to `path` through `client.render.download` (the output URL, else
  * the API's download). It writes a temporary file in the same folder and renames it only once
- * complete, so `path` never holds a partial file; on any failure (or abort) the temporary file is
- * removed and the error rethrown (an abort rethrows `signal.reason`). Not retried.
+ * complete, so `path` never holds a partial file. The temporary file is created before the
+ * download starts: when it cannot be (a missing folder, a parent that is a file, no permission)
+ * the `fs` error is thrown and no connection is opened. On any later failure (or abort) the
+ * download is cancelled, the temporary file removed and the error rethrown (an abort rethrows
+ * `signal.reason`). Not retried.
  *
+ * @throws the `fs` error (`ENOENT`, `ENOTDIR`, `EACCES`…) when the temporary file cannot be created.
+ * @throws {ResponseValidationError} when a page, text or JSON came where the video was expected
+ * (see `render.download`); nothing is written to `path`.
  * @example
  * ```ts
  * const job = await nemo.render.export(sessionId);
@@ -81,12 +87,14 @@ export async function downloadToFile(
   const job = typeof jobOrId === 'string' ? await client.render.retrieve(jobOrId, { signal, sessionId }) : jobOrId;
   const total = job.output?.size;
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
-  const stream = await client.render.download(job, { signal, sessionId });
-  const reader = stream.getReader();
+  signal?.throwIfAborted();
+  // The file first: a download opened for a file that cannot exist would hold its connection.
   const file = await open(temp, 'wx');
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let loaded = 0;
   let closed = false;
   try {
+    reader = (await client.render.download(job, { signal, sessionId })).getReader();
     for (;;) {
       signal?.throwIfAborted();
       const { done, value } = await reader.read();
@@ -103,7 +111,7 @@ export async function downloadToFile(
     await rename(temp, path);
     return { path, bytes: loaded, job };
   } catch (error) {
-    await reader.cancel(error).catch(() => {});
+    await reader?.cancel(error).catch(() => {});
     if (!closed) await file.close().catch(() => {});
     await rm(temp, { force: true }).catch(() => {});
     throw signal?.aborted ? signal.reason : error;

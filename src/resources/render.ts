@@ -3,7 +3,16 @@
  * @module
  */
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
-import { InvalidArgumentError, NothingToExportError, RenderFailedError, RenderTimeoutError } from '../core/errors.js';
+import {
+  APIConnectionError,
+  APIError,
+  InvalidArgumentError,
+  NothingToExportError,
+  RenderFailedError,
+  RenderTimeoutError,
+  ResponseValidationError,
+  TimeoutError,
+} from '../core/errors.js';
 import { readSessionState } from '../core/session-state.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
@@ -209,12 +218,17 @@ export class Render extends Resource {
   /**
    * Streams the rendered file. Reads `output.url` (retrieving the job first when given an id)
    * without the bearer token, since it is usually a CDN on another origin; when the url is
-   * missing or that fetch fails (non-2xx or network), falls back to
-   * `/api/render/proxy/<id>/download` with bearer auth (retried like any GET before its first
-   * byte). The `output.url` fetch is not retried: the fallback is its second chance. Once the
-   * bytes flow, a broken connection errors the returned stream (`downloadToFile` then leaves no file).
+   * missing or that fetch fails (non-2xx, network, or a page or JSON instead of the video), falls
+   * back to `/api/render/proxy/<id>/download` with bearer auth (retried like any GET before its
+   * first byte). When that download answers with a link (`{"code":0,"data":{"url":…}}`), the link
+   * is fetched once, without the token. The `output.url` fetch is not retried: the fallback is its
+   * second chance. Once the bytes flow, a broken connection errors the returned stream
+   * (`downloadToFile` then leaves no file). Nothing is left listening on `signal` once the stream
+   * ends, fails or is cancelled.
    *
-   * @throws {APIError} (or a subclass) when the fallback fails too.
+   * @throws {APIError} (or a subclass) when the fallback fails too, or the link answers non-2xx.
+   * @throws {ResponseValidationError} when the fallback (or its link) answers an HTML page, text or
+   * JSON where the video was expected, or JSON without a link: a body like that is never returned.
    */
   async download(jobOrId: RenderJob | string, options: RenderDownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const { signal, sessionId } = options;
@@ -222,49 +236,206 @@ export class Render extends Resource {
     requireId(job?.id, 'job.id');
     const url = job.output?.url;
     if (url) {
-      const body = await this.#fetchPlain(url, signal);
+      const body = await this.#fromOutputUrl(url, signal);
       if (body) return body;
     }
     const path = `/api/render/proxy/${pathSegment(job.id)}/download`;
     const response = await this.transport.stream(path, { signal, sessionId });
-    return response.body ?? new ReadableStream({ start: (c) => c.close() });
+    if (!isJson(response)) return videoBody(response, `GET ${path}`, sessionId);
+    // A JSON answer is a link to the file (an envelope error was already thrown, typed, by the transport).
+    const link = linkOf(await response.json().catch(() => undefined));
+    if (link === undefined) {
+      throw new ResponseValidationError(`GET ${path} answered JSON without a download link where the video was expected. Try again later.`, 'data.url', {
+        status: response.status,
+        sessionId,
+      });
+    }
+    return this.#followLink(link, `GET ${path}`, signal, sessionId);
   }
 
-  // A plain GET through the client's `fetch`: no token and no custom headers go to a third
-  // party (custom headers would also force a CORS preflight in browsers). `undefined` = use the fallback.
-  async #fetchPlain(url: string, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
-    const { fetch: userFetch, logger, timeout } = this.transport.options;
-    let where = url;
+  // `output.url`, or `undefined` to fall back to the API's download.
+  async #fromOutputUrl(url: string, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
+    const target = httpUrl(url);
+    if (!target) return undefined;
+    const { logger } = this.transport.options;
+    const where = safeWhere(target);
+    let fetched: Fetched;
     try {
-      const u = new URL(url);
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-      where = `${u.origin}${u.pathname}`; // signed URLs carry secrets in the query: never log it
-    } catch {
-      return undefined;
-    }
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) onAbort();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeout} ms`)), timeout);
-    const started = Date.now();
-    try {
-      const fetchFn = userFetch ?? globalThis.fetch;
-      const response = await fetchFn(url, { signal: controller.signal, redirect: 'follow' });
-      logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
-      if (response.ok && response.body) return response.body;
-      void response.body?.cancel().catch(() => {});
-      logger.info(`download from ${where} answered ${response.status}; falling back to the API's download`);
+      fetched = await this.#plainGet(target, signal);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       logger.info(`download from ${where} failed (${(error as Error)?.message ?? String(error)}); falling back to the API's download`);
-    } finally {
-      clearTimeout(timer);
-      // The body stays tied to the caller's signal; only the header timer is dropped.
+      return undefined;
     }
-    signal?.removeEventListener('abort', onAbort);
+    const { response } = fetched;
+    const type = contentType(response);
+    if (response.ok && response.body && !notVideo.test(type)) return untilSettled(response.body, fetched);
+    discard(response, fetched.release);
+    logger.info(`download from ${where} answered ${response.status}${notVideo.test(type) ? ` ${type}` : ''}; falling back to the API's download`);
     return undefined;
   }
+
+  // The link a download answered with: fetched once, and it must be the video itself.
+  async #followLink(link: string, from: string, signal: AbortSignal | undefined, sessionId: string | undefined): Promise<ReadableStream<Uint8Array>> {
+    const target = httpUrl(link, this.transport.options.baseURL);
+    if (!target) throw new ResponseValidationError(`${from} answered a download link that is not an http(s) URL.`, 'data.url', { sessionId });
+    const where = `the download link ${safeWhere(target)} (from ${from})`;
+    const fetched = await this.#plainGet(target, signal, sessionId);
+    const { response, release } = fetched;
+    if (!response.ok) {
+      discard(response, release);
+      throw new APIError(`${where} answered HTTP ${response.status}. The link may have expired: download again.`, response.status, {
+        status: response.status,
+        sessionId,
+      });
+    }
+    if (isJson(response)) {
+      discard(response, release);
+      throw new ResponseValidationError(`${where} answered JSON again where the video was expected; a download link is followed only once.`, '', {
+        status: response.status,
+        sessionId,
+      });
+    }
+    return videoBody(response, where, sessionId, fetched);
+  }
+
+  // A plain GET through the client's `fetch`: no token and no custom headers go to a third party
+  // (custom headers would also force a CORS preflight in browsers). The caller's signal reaches
+  // the request through a controller of its own, so that `release` can unhook it from the
+  // caller's signal once the body settles; the timeout covers the headers only.
+  async #plainGet(url: URL, signal: AbortSignal | undefined, sessionId?: string): Promise<Fetched> {
+    const { fetch: userFetch, logger, timeout } = this.transport.options;
+    signal?.throwIfAborted();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const release = () => signal?.removeEventListener('abort', onAbort);
+    const where = safeWhere(url);
+    const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
+    const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
+    const started = Date.now();
+    try {
+      const response = await (userFetch ?? globalThis.fetch)(url.href, { signal: controller.signal, redirect: 'follow' });
+      logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
+      return { response, release, signal: controller.signal };
+    } catch (error) {
+      release();
+      if (signal?.aborted) throw signal.reason;
+      if (controller.signal.reason === timedOut) throw timedOut;
+      const detail = error instanceof Error ? `: ${redactText(error.message)}` : '';
+      throw new APIConnectionError(`Could not reach ${where}${detail}. Check the network.`, { sessionId, cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+// An answer whose request stays hooked to the caller's signal until `release`. `signal` is the
+// request's own: it aborts when the caller's does (or on the header timeout).
+interface Fetched {
+  response: Response;
+  release: () => void;
+  signal: AbortSignal;
+}
+
+// A page, text or JSON is never a video: the answer of a proxy, a login wall or an error page.
+const notVideo = /^\s*text\/|[/+](?:json|xml)\b/i;
+
+const contentType = (response: Response): string => response.headers.get('content-type') ?? '';
+
+const isJson = (response: Response): boolean => /[/+]json\b/i.test(contentType(response));
+
+// Signed URLs carry secrets in the query: messages and logs name the origin and path only.
+const safeWhere = (url: URL): string => `${url.origin}${url.pathname}`;
+
+function httpUrl(url: string, base?: string): URL | undefined {
+  try {
+    const u = new URL(url, base);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// `data.url` of an envelope or `url` at top level; `download_url` is read the same way.
+function linkOf(body: unknown): string | undefined {
+  const data = isRecord(body) && 'data' in body ? body.data : body;
+  if (!isRecord(data)) return undefined;
+  const link = data.url ?? data.download_url ?? data.downloadUrl;
+  return typeof link === 'string' && link !== '' ? link : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function discard(response: Response, release?: () => void): void {
+  release?.();
+  void response.body?.cancel().catch(() => {});
+}
+
+// The body of an answer that must be the video: a page, text or JSON is an error, never returned.
+function videoBody(response: Response, where: string, sessionId: string | undefined, fetched?: Fetched): ReadableStream<Uint8Array> {
+  const type = contentType(response);
+  if (notVideo.test(type)) {
+    discard(response, fetched?.release);
+    throw new ResponseValidationError(`${where} answered ${type.split(';')[0]!.trim()} where the video was expected. Try again later; if it persists, export again.`, '', {
+      status: response.status,
+      sessionId,
+    });
+  }
+  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  return fetched ? untilSettled(body, fetched) : body;
+}
+
+// Passes a body through, unhooking the fetch from the caller's signal once the body ends, fails
+// or is cancelled. An abort errors it with the caller's reason at once, whether or not the
+// `fetch` in use ends its body on abort.
+function untilSettled(body: ReadableStream<Uint8Array>, fetched: Fetched): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let settled = false;
+  const settle = () => {
+    settled = true;
+    fetched.release();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const { signal } = fetched;
+        signal.addEventListener(
+          'abort',
+          () => {
+            if (settled) return;
+            settle();
+            controller.error(signal.reason);
+            void reader.cancel(signal.reason).catch(() => {});
+          },
+          { once: true },
+        );
+      },
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (settled) return;
+          if (done) {
+            settle();
+            controller.close();
+          } else {
+            controller.enqueue(value);
+          }
+        } catch (error) {
+          if (settled) return;
+          settle();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        settle();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 function toRenderJob(schemas: Awaited<ReturnType<typeof loadSchemas>>, raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus): RenderJob {

@@ -1,11 +1,19 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { InvalidArgumentError, NemoVideo, Uploads, type RenderJob, type UploadProgress } from '../../src/index.js';
+import {
+  InvalidArgumentError,
+  NemoVideo,
+  ResponseValidationError,
+  SessionNotFoundError,
+  Uploads,
+  type RenderJob,
+  type UploadProgress,
+} from '../../src/index.js';
 import { downloadToFile, fileFromPath } from '../../src/node/index.js';
 
 // A real loopback server: real fetch, real sockets, so streaming and aborts behave as in production.
@@ -157,5 +165,113 @@ describe('downloadToFile', () => {
     const error = await downloadToFile({ render }, job(`${origin}/cdn/out.mp4`), path, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(await readdir(dir)).toEqual([]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  test.each([
+    ['its parent is a file', 'ENOTDIR', async () => (await writeFile(join(dir, 'not-a-folder'), 'x'), join(dir, 'not-a-folder', 'out.mp4'))],
+    ['its folder is missing', 'ENOENT', async () => join(dir, 'missing', 'out.mp4')],
+  ])('opens no connection when the file cannot be created because %s', async (_, code, target) => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.end(video);
+    };
+    const path = await target();
+    const before = await readdir(dir);
+    const error = await downloadToFile(client(), job(`${origin}/cdn/out.mp4`), path).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code });
+    expect(requests).toEqual([]);
+    expect(await readdir(dir)).toEqual(before);
+  });
+
+  test('follows the link the API download answers with, once, and writes the video', async () => {
+    handler = (req, res) => {
+      if (req.url === '/api/render/proxy/render_7/download') return json(res, { code: 0, data: { url: `${origin}/signed/out.mp4?sig=s3cr3t` } });
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.end(video);
+    };
+    const path = join(dir, 'out.mp4');
+    const result = await downloadToFile(client(), { id: 'render_7', status: 'completed', raw: {} }, path);
+    expect((await readFile(path)).equals(video)).toBe(true);
+    expect(result.bytes).toBe(video.length);
+    expect(await readdir(dir)).toEqual(['out.mp4']);
+    expect(requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ['/api/render/proxy/render_7/download', 'Bearer nmv_usr_test1234'],
+      ['/signed/out.mp4?sig=s3cr3t', undefined],
+    ]);
+  });
+
+  test.each([
+    ['an HTML page', ResponseValidationError, (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in</html>'), 2],
+    ['a link that answers JSON again', ResponseValidationError, (res: ServerResponse) => json(res, { code: 0, data: { url: `${origin}/again.json` } }), 3],
+    ['an envelope error', SessionNotFoundError, (res: ServerResponse) => json(res, { code: 1002, message: 'session expired' }), 2],
+  ])('writes nothing when the API download answers %s: a typed error, the older file kept', async (_, type, answer, calls) => {
+    handler = (req, res) => {
+      if (req.url === '/cdn/out.mp4') return res.writeHead(404).end(); // output.url fails: the API download is asked
+      if (req.url === '/again.json') return json(res, { code: 0, data: { url: `${origin}/again.json` } });
+      answer(res);
+    };
+    const path = join(dir, 'out.mp4');
+    await writeFile(path, 'older video');
+    const error = await downloadToFile(client(), job(`${origin}/cdn/out.mp4`), path, { sessionId: 'sess-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect(error).toMatchObject({ sessionId: 'sess-1' });
+    expect(requests).toHaveLength(calls);
+    expect(await readdir(dir)).toEqual(['out.mp4']);
+    expect(await readFile(path, 'utf8')).toBe('older video');
+  });
+
+  test('leaves nothing listening on the caller’s signal, however the downloads end', async () => {
+    handler = (req, res) => {
+      if (req.url === '/gone.mp4') return res.writeHead(404).end();
+      if (req.url === '/api/render/proxy/render_7/download') return json(res, { code: 0, data: { url: `${origin}/linked.mp4` } });
+      if (req.url === '/page.mp4') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>');
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.end(video);
+    };
+    const { signal } = new AbortController();
+    for (let i = 0; i < 12; i++) await downloadToFile(client(), job(`${origin}/cdn/out.mp4`), join(dir, `ok-${i}.mp4`), { signal });
+    await downloadToFile(client(), job(`${origin}/gone.mp4`), join(dir, 'fallback.mp4'), { signal });
+    await writeFile(join(dir, 'file'), '');
+    await expect(downloadToFile(client(), job(`${origin}/cdn/out.mp4`), join(dir, 'file', 'x.mp4'), { signal })).rejects.toMatchObject({ code: 'ENOTDIR' });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    expect(requests.filter((r) => r.url === '/cdn/out.mp4')).toHaveLength(12);
+    expect(requests.filter((r) => r.url === '/linked.mp4')).toHaveLength(1);
+  });
+});
+
+describe('render.download over real sockets', () => {
+  const job = (url: string): RenderJob => ({ id: 'render_7', status: 'completed', output: { url }, raw: {} });
+  const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+  test('a cancelled or broken stream leaves nothing listening on the caller’s signal', async () => {
+    handler = (req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '1000000' });
+      if (req.url === '/broken.mp4') res.write(Buffer.alloc(1024), () => res.destroy());
+      else res.write(Buffer.alloc(1024));
+    };
+    const { render } = client();
+    const { signal } = new AbortController();
+    const stream = await render.download(job(`${origin}/held.mp4`), { signal });
+    expect(listeners(signal)).toBe(1); // the body still answers to the signal while it flows
+    await stream.cancel('not needed');
+    expect(listeners(signal)).toBe(0);
+    const broken = await render.download(job(`${origin}/broken.mp4`), { signal });
+    await expect(new Response(broken).arrayBuffer()).rejects.toThrow();
+    expect(listeners(signal)).toBe(0);
+  });
+
+  test('an abort while the body flows errors the stream with the signal’s reason', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.write('some bytes');
+    };
+    const controller = new AbortController();
+    const reader = (await client().render.download(job(`${origin}/held.mp4`), { signal: controller.signal })).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('some bytes');
+    const reason = new Error('user cancelled');
+    controller.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason);
+    expect(listeners(controller.signal)).toBe(0);
   });
 });
