@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DraftDecodeError } from '../../src/core/errors.js';
 import { decodeDraft, isExportable } from '../../src/decoders/index.js';
+import { draftJson } from '../../src/decoders/draft.js';
 
 describe('decodeDraft', () => {
   test('decodes tracks and segments and keeps every raw by identity', () => {
@@ -111,5 +112,35 @@ describe('isExportable', () => {
     ['an array', [{ sg: [1] }], false],
   ])('is %s → %s', (_name, input, expected) => {
     expect(isExportable(input)).toBe(expected);
+  });
+});
+
+describe('draftJson', () => {
+  const text = '{"z": 1.0, "t": [{"tt": 0, "sg": [{"d": 1234567890123456789}]}], "10": "integer-like key", "unknown": [-0.0, 1E2]}';
+
+  test('gives back the exact text a draft was decoded from, for the Draft and for its raw', () => {
+    const draft = decodeDraft(text);
+    expect(draftJson(draft)).toBe(text);
+    expect(draftJson(draft.raw)).toBe(text);
+    expect(draftJson(text)).toBe(text);
+    // What JSON.stringify of the parsed object would have sent instead:
+    expect(JSON.stringify(draft.raw)).toBe('{"10":"integer-like key","z":1,"t":[{"tt":0,"sg":[{"d":1234567890123456800}]}],"unknown":[0,100]}');
+  });
+
+  test('encodes a draft built in code, keeping every key in its order', () => {
+    const raw = { z: 1, t: [{ tt: 0, sg: [] }], extra: { a: null } };
+    expect(draftJson(raw)).toBe('{"z":1,"t":[{"tt":0,"sg":[]}],"extra":{"a":null}}');
+    expect(draftJson(decodeDraft(raw))).toBe(draftJson(raw));
+  });
+
+  test('sends an edit made after decoding rather than the text it came from', () => {
+    const draft = decodeDraft(text);
+    ((draft.raw as { t: { sg: { d: number }[] }[] }).t[0]!.sg[0]!).d = 5000;
+    expect(draftJson(draft)).toBe('{"10":"integer-like key","z":1,"t":[{"tt":0,"sg":[{"d":5000}]}],"unknown":[0,100]}');
+  });
+
+  test('throws DraftDecodeError for what is not a draft', () => {
+    expect(() => draftJson('[1]')).toThrow(DraftDecodeError);
+    expect(() => draftJson(null)).toThrow(DraftDecodeError);
   });
 });
