@@ -132,7 +132,7 @@ export interface InspectedRequest {
   headers: Record<string, string>;
   /** Bytes of request body read (or declared by `Content-Length` when the body was not needed). */
   bodyBytes: number;
-  /** Response status, once known. */
+  /** Response status, once known; none when a fault reset the connection. */
   status?: number;
   /** `Date.now()` when the request arrived. */
   at: number;
