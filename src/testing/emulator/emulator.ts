@@ -8,9 +8,9 @@ import type { EmulatorOptions, EmulatorSnapshot, RequestContext } from './types.
 
 /** The emulator without msw handlers: what the CLI and `startEmulator` use. */
 export interface EmulatorCore {
-  /** Answers a request like `globalThis.fetch` would, for any origin: pass it as the client's `fetch` option. */
+  /** Answers a request like `globalThis.fetch` would, for any origin: pass it as the client's `fetch` option. A `reset` fault rejects it with a `TypeError` ("fetch failed"), as a dropped connection does. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
-  /** Answers a `Request` (what msw handlers and the Node server call). `context.ip` is the caller's address. */
+  /** Answers a `Request` (what msw handlers and the Node server call). `context.ip` is the caller's address. Rejects with a `TypeError` when a `reset` fault drops the connection. */
   handle(request: Request, context?: RequestContext): Promise<Response>;
   /** Clears all state: tokens, users, sessions, renders, recorded requests and fault counts; ends open streams; restarts the seeded generator. */
   reset(): void;
