@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/mcp/test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 20_000,
     pool: 'forks',

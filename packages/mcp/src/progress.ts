@@ -15,8 +15,8 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export interface Progress {
   /** Sends a notification with this message (the progress value grows by one). */
   report(message: string): void;
-  /** Stops the keep-alive timer. */
-  close(): void;
+  /** Stops the keep-alive timer and waits for the notifications sent so far, so none trails the result. */
+  close(): Promise<void>;
 }
 
 /**
@@ -25,17 +25,18 @@ export interface Progress {
  */
 export function startProgress(extra: ToolExtra, keepaliveMs: number): Progress {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return { report() {}, close() {} };
+  if (token === undefined) return { report() {}, close: async () => {} };
   let step = 0;
+  let pending: Promise<void> = Promise.resolve();
   let last = '';
   let lastAt = Date.now();
   const started = Date.now();
   const send = (message: string) => {
     step += 1;
     lastAt = Date.now();
-    extra
-      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, message: redactSecrets(message) } })
-      .catch(() => {}); // a client gone away is no reason to fail the job
+    const params = { progressToken: token, progress: step, message: redactSecrets(message) };
+    // Chained, so notifications keep their order and `close()` can wait for them.
+    pending = pending.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => {}); // a client gone away is no reason to fail the job
   };
   const timer = setInterval(() => {
     if (Date.now() - lastAt >= keepaliveMs) send(`${last || 'Working'} (still waiting, ${Math.round((Date.now() - started) / 1000)} s)`);
@@ -46,8 +47,13 @@ export function startProgress(extra: ToolExtra, keepaliveMs: number): Progress {
       last = message;
       send(message);
     },
-    close() {
+    async close() {
       clearInterval(timer);
+      await pending;
+      // The official client handles a notification a microtask after the response read in the same
+      // chunk, and by then drops its progress handler: leave a gap after a recent notification.
+      const since = Date.now() - lastAt;
+      if (step > 0 && since < 30) await new Promise((resolve) => setTimeout(resolve, 30 - since));
     },
   };
 }

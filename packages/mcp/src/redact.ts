@@ -6,8 +6,9 @@ import { redact } from 'nemovideo';
 
 // The library's own text redaction is internal; this is the same rule: a token shows as its
 // prefix and last four characters.
-const bearerPattern = /\b(nmv_[a-z]+_|Bearer\s+)([A-Za-z0-9._~+/=-]{5,})/g;
-const claimPattern = /\b(clm_)([A-Za-z0-9._~+/=-]{5,})/g;
+// Case-insensitive: a token echoed back title-cased ("Nmv_usr_…") is still the token.
+const bearerPattern = /\b(nmv_[a-z]+_|Bearer\s+)([A-Za-z0-9._~+/=-]{5,})/gi;
+const claimPattern = /\b(clm_)([A-Za-z0-9._~+/=-]{5,})/gi;
 const known = new Set<string>();
 
 /** Adds a secret to redact wherever it appears, whatever its shape (e.g. a `NEMO_TOKEN` without the usual prefix). */
@@ -18,14 +19,14 @@ export function addSecret(secret: string | undefined): void {
 
 function redactKnown(text: string): string {
   let out = text;
-  for (const secret of known) out = out.split(secret).join(redact(secret));
+  for (const secret of known) out = out.replace(new RegExp(secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), redact(secret));
   return out;
 }
 
 /** Redacts bearer tokens; claim links stay whole, as they are meant for the user. For tool results. */
 export function redactBearer(text: string): string {
   return redactKnown(text).replace(bearerPattern, (_, prefix: string, secret: string) =>
-    /^Bearer/.test(prefix) ? `Bearer ${redact(secret)}` : redact(prefix + secret),
+    /^Bearer/i.test(prefix) ? `Bearer ${redact(secret)}` : redact(prefix + secret),
   );
 }
 

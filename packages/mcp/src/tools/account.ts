@@ -83,7 +83,7 @@ export function registerAccountTools(ctx: ToolContext): void {
       } catch (error) {
         return toolError(error, { sessionId, webURL: nemo.webURL });
       } finally {
-        progress.close();
+        await progress.close();
       }
     },
   );

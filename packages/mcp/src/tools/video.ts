@@ -129,7 +129,7 @@ export function registerVideoTools(ctx: ToolContext): void {
       } catch (error) {
         return failure(ctx, 'create_video', error, extra, sessionId);
       } finally {
-        progress.close();
+        await progress.close();
       }
     },
   );
@@ -160,7 +160,7 @@ export function registerVideoTools(ctx: ToolContext): void {
       } catch (error) {
         return failure(ctx, 'edit_video', error, extra, sessionId);
       } finally {
-        progress.close();
+        await progress.close();
       }
     },
   );
@@ -228,7 +228,7 @@ export function registerVideoTools(ctx: ToolContext): void {
       } catch (error) {
         return failure(ctx, 'export_video', error, extra, sessionId, renderId);
       } finally {
-        progress.close();
+        await progress.close();
       }
     },
   );
@@ -322,7 +322,7 @@ function finished(ctx: ToolContext, nemo: NemoVideo, job: GenerateResult): CallT
 
 // `wait: false`: the job runs on in this process; `get_video_status` reads what it reached.
 async function runInBackground(ctx: ToolContext, nemo: NemoVideo, sessionId: string, prompt: string, doExport: boolean): Promise<void> {
-  const silent: Progress = { report() {}, close() {} };
+  const silent: Progress = { report() {}, close: async () => {} };
   try {
     await generate(ctx, nemo, sessionId, prompt, doExport, ctx.backend.shutdown.signal, silent);
     ctx.log('info', `create_video finished in session ${sessionId}.`);
