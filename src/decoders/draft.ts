@@ -60,7 +60,7 @@ export interface Track {
 
 /**
  * A decoded timeline draft; `raw` is the object as received, to send back to render unchanged.
- * A draft decoded from JSON text is sent back as that very text (see {@link draftJson}).
+ * A draft decoded from JSON text is sent back to render as that very text, while `raw` is unchanged.
  */
 export interface Draft {
   tracks: Track[];
@@ -98,9 +98,10 @@ const fail = (what: string, cause?: unknown): never => {
  * null, string-typed and unknown fields.
  *
  * An already decoded {@link Draft} is returned as is. `raw` is the input object by identity (for a
- * JSON string, the parsed object, whose text {@link draftJson} then gives back byte for byte:
- * numbers beyond 2^53, `1.0`, key order and unknown keys included). Entries that are not objects are skipped;
- * a segment without a start begins where the previous one on its track ended.
+ * JSON string, the parsed object; render then sends that string byte for byte, numbers beyond
+ * 2^53, `1.0`, key order and unknown keys included, unless `raw` was changed since). Entries
+ * that are not objects are skipped; a segment without a start begins where the previous one on
+ * its track ended.
  *
  * @throws {DraftDecodeError} when the input is not a draft at all: not an object, an array,
  * or a string that is not the JSON of an object.

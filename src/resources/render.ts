@@ -346,7 +346,7 @@ const contentType = (response: Response): string => response.headers.get('conten
 const isJson = (response: Response): boolean => /[/+]json\b/i.test(contentType(response));
 
 // Signed URLs carry secrets in the query: messages and logs name the origin and path only.
-const safeWhere = (url: URL): string => `${url.origin}${url.pathname}`;
+const safeWhere = (url: URL): string => redactText(`${url.origin}${url.pathname}`);
 
 function httpUrl(url: string, base?: string): URL | undefined {
   try {
