@@ -114,7 +114,9 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
   let emulator: EmulatorCore | undefined;
   if (options.emulator) {
     if (options.baseUrl) throw new UsageError('--emulator and --base-url exclude each other: pick one.');
-    emulator = createEmulatorCore({ ...fastEmulatorOptions, seed: env.NEMO_EMULATOR_SEED });
+    // The in-process emulator accepts the run's own token, as the service would.
+    const token = options.token ?? env.NEMO_TOKEN;
+    emulator = createEmulatorCore({ ...fastEmulatorOptions, seed: env.NEMO_EMULATOR_SEED, tokens: token ? [token] : [] });
   }
   const logger: Logger = {
     debug: (message) => ui.note(message),

@@ -61,7 +61,8 @@ export function quote(text: string): string {
 function serverMessage(body: unknown): string | undefined {
   const b = body as Record<string, unknown> | null | undefined;
   const m = typeof body === 'string' ? body : typeof b === 'object' && b !== null ? (b.message ?? b.msg ?? b.error ?? b.detail) : undefined;
-  return typeof m === 'string' && m !== '' ? m : undefined;
+  // A proxy's HTML error page says nothing the status does not: it is not quoted.
+  return typeof m === 'string' && m !== '' && !m.trimStart().startsWith('<') ? m : undefined;
 }
 
 type Build = (msg: string, code: number | undefined, d: Details, ctx: ErrorContext, headers: Headers) => APIError;

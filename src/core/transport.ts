@@ -69,6 +69,8 @@ export interface CallOptions extends RequestOptions {
   /** The session the call belongs to, copied onto errors. */
   sessionId?: string | undefined;
   redirect?: RequestInit['redirect'];
+  /** Parses a JSON body's text instead of `JSON.parse` (e.g. to keep a field's exact text). */
+  parse?: ((text: string) => unknown) | undefined;
 }
 
 // Per-call state shared by the hooks through ky's `context`.
@@ -301,10 +303,10 @@ export class Transport {
 }
 
 // Not JSON: the text itself, which the caller reports (validation error, or API error with the text).
-function parseBody(text: string): unknown {
+function parseBody(text: string, parse: (text: string) => unknown = JSON.parse): unknown {
   if (text === '') return undefined;
   try {
-    return JSON.parse(text);
+    return parse(text);
   } catch {
     return text;
   }
@@ -356,5 +358,5 @@ async function readBody(response: Response, state: CallState): Promise<unknown> 
   if (timedOut) {
     throw new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms while reading the answer.`, { sessionId: state.options.sessionId });
   }
-  return parseBody(text);
+  return parseBody(text, state.options.parse);
 }

@@ -54,3 +54,20 @@ describe('envelope codes in a 200 map like the HTTP status', () => {
     expect(submits).toHaveLength(1);
   });
 });
+
+describe('error text from the server', () => {
+  test("a proxy's HTML page is not quoted; a long message is cut at 300 characters", async () => {
+    const page = `<html><head><title>502 Bad Gateway</title></head><body>${'x'.repeat(5_000)}</body></html>`;
+    const nemo = new NemoVideo({
+      token,
+      maxRetries: 0,
+      fetch: (async () => new Response(page, { status: 502, headers: { 'content-type': 'text/html' } })) as typeof fetch,
+    });
+    const html = (await nemo.credits.balance().catch((e: unknown) => e)) as Error;
+    expect(html.message).toBe('NemoVideo API error (502): HTTP 502.');
+    const long = (await errorOf(500, { code: 500, message: `${'why '.repeat(1_000)}end` })) as Error;
+    expect(long.message.length).toBeLessThan(400);
+    expect(long.message).toContain('why why');
+    expect(long.message).not.toContain('end');
+  });
+});

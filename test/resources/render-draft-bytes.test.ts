@@ -51,11 +51,8 @@ describe('the draft goes back to render byte for byte', () => {
     expect(job.status).toBe('completed');
   });
 
-  // The state answer nests the draft as an object (PROTOCOL › Session state), so its bytes can
-  // only be kept from the answer's text: this needs the transport to hand a call's `parse`
-  // option the body text. Until it does, the draft is re-encoded and this test fails as marked;
-  // once it does, `test.fails` turns red: make it a plain `test`.
-  test.fails('render.export sends a nested state draft with the bytes the state answer had', async () => {
+  // The state answer nests the draft as an object: its bytes are kept from the answer's text.
+  test('render.export sends a nested state draft with the bytes the state answer had', async () => {
     stateAnswer(`{"code":0,"data":{"session_id":"sess-1","state":{"draft":${draftText},"video_infos":[]}}}`);
     acceptSubmits();
     completeAll();
