@@ -37,7 +37,7 @@ function node(args: string[]): Promise<{ code: number | null; stdout: string; st
   });
 }
 
-describe.skipIf(!built)('dist/cli.js (the built bin)', () => {
+describe.skipIf(!built)(`dist/cli.js (the built bin)${built ? '' : ' [skipped: dist/cli.js is missing; run npm run build]'}`, () => {
   test('generate --out on a pipe: plain lines without escape codes, a real MP4, exit 0; --json lines parse', async () => {
     const out = join(home, 'bin', 'coffee.mp4');
     const plain = await node(['generate', 'a 30-second video about a coffee brand launch', '--out', out, '--poll-interval', '250']);
