@@ -18,7 +18,7 @@ const quick = argv.includes('--quick');
 const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const jsonOut = argv.find((a) => a.startsWith('--json='))?.slice(7);
 
-const benches = ['bundle-size', 'cold-import', 'sse-throughput', 'request-overhead', 'upload-memory', 'concurrent-streams'].filter((b) => !only || only.includes(b));
+const benches = ['bundle-size', 'cold-import', 'sse-throughput', 'request-overhead', 'upload-memory', 'concurrent-streams', 'mcp'].filter((b) => !only || only.includes(b));
 
 function run(name) {
   return new Promise((resolve) => {
