@@ -6,7 +6,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryTokenStore, NemoVideo, type Logger, type TokenStore } from 'nemovideo';
+import { NemoVideo, type Logger, type TokenStore } from 'nemovideo';
 import { FileTokenStore } from 'nemovideo/node';
 import { redactSecrets } from './redact.js';
 
@@ -85,9 +85,13 @@ export function platformFor(clientName: string | undefined, env: NodeJS.ProcessE
 
 /** The shared state of one server process. */
 export class Backend {
+  /** The options it was built with. */
   readonly options: BackendOptions;
+  /** Poll timings (`{}`: the SDK's documented cadences). */
   readonly timing: Timing;
+  /** Interval of keep-alive progress notifications. */
   readonly keepaliveMs: number;
+  /** Where the anonymous identity is kept. */
   readonly tokenStore: TokenStore;
   readonly #clients = new Map<string, NemoVideo>();
   readonly #jobs = new Map<string, Job>();
@@ -152,9 +156,4 @@ export class Backend {
   sessions(): string[] {
     return [...this.#jobs.values()].sort((a, b) => b.updatedAt - a.updatedAt).map((j) => j.sessionId);
   }
-}
-
-/** A token store that keeps nothing on disk: for emulator runs, whose tokens must never replace real ones. */
-export function memoryStore(): TokenStore {
-  return new MemoryTokenStore();
 }

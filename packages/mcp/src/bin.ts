@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { Backend, memoryStore, type BackendOptions, type Timing } from './backend.js';
+import { MemoryTokenStore } from 'nemovideo';
+import { Backend, type BackendOptions, type Timing } from './backend.js';
 import { addSecret, redactSecrets } from './redact.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
     const { startEmulator } = await import('nemovideo/testing');
     const emu = await startEmulator({ ...fastEmulator, seed: process.env.NEMO_EMULATOR_SEED });
     closeEmulator = () => emu.close();
-    Object.assign(options, { baseURL: emu.url, tokenStore: memoryStore(), timing: emulatorTiming, emulated: true });
+    // Emulator tokens must never replace the real identity on disk.
+    Object.assign(options, { baseURL: emu.url, tokenStore: new MemoryTokenStore(), timing: emulatorTiming, emulated: true });
     process.stderr.write(`[nemovideo-mcp] emulator at ${emu.url}: offline demo, nothing leaves this machine; videos are sample files.\n`);
   }
   if (pollMs !== undefined) options.timing = timingFor(pollMs);

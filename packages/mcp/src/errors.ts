@@ -61,7 +61,7 @@ export function guidance(error: unknown, context: ErrorContext = {}): string {
     const link = error.bindUrl ?? context.claimUrl ?? context.webURL;
     text = `This plan may not export videos (a plan limit, not credits): register at ${link} to unlock export; the draft is kept${inSession} and export_video works once registered.`;
   } else if (error instanceof SessionNotFoundError) {
-    text = `Session ${sessionId ?? ''} does not exist or has expired: call create_video without session_id to start a new one.`.replace('Session  ', 'The session ');
+    text = `${sessionId ? `Session ${sessionId}` : 'The session'} does not exist or has expired: call create_video without session_id to start a new one.`;
   } else if (error instanceof AuthenticationError) {
     text = 'NemoVideo refused the token: if NEMO_TOKEN is set in the server config, check it there (never paste it into the chat); otherwise restart the server for a new anonymous identity.';
   } else if (error instanceof PermissionDeniedError) {

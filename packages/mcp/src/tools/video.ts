@@ -218,7 +218,7 @@ export function registerVideoTools(ctx: ToolContext): void {
           },
         };
         progress.report(renderId ? `Resuming render ${renderId}` : `Submitting the timeline of ${sessionId} for rendering`);
-        ctx.backend.track(sessionId, { status: 'running', phase: 'render', ...(renderId ? { renderId } : {}) });
+        ctx.backend.track(sessionId, { status: 'running', phase: 'render', error: undefined, ...(renderId ? { renderId } : {}) });
         const job = renderId ? await nemo.render.wait(renderId, { ...render, sessionId }) : await nemo.render.export(sessionId, render);
         const url = job.output?.url;
         if (!url) throw new ToolInputError(`Render ${job.id} completed without a video URL (session ${sessionId}): call export_video again.`);
