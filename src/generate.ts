@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, ExportBlockedError, NemoVideoError, StreamInterruptedError, StreamTimeoutError } from './core/errors.js';
+import { nextPollMs } from './core/retry.js';
 import { sleep } from './core/sleep.js';
 import type { ChatEvent, ChatResult } from './core/types.js';
 import { diffTimelines, type TimelineChange } from './decoders/diff.js';
@@ -43,7 +44,7 @@ export interface GenerateOptions {
   chat?: Omit<ChatSendOptions, 'signal'> | undefined;
   /** Options of the recovery after a silent or cut stream (`chat.recover`). */
   recovery?: Omit<ChatRecoverOptions, 'baseline' | 'signal'> | undefined;
-  /** Reading state until the draft is exportable and stops changing. Defaults: every 15 000 ms, at most 20 reads. */
+  /** Reading state until the draft is exportable and stops changing. Defaults: every 15 000 ms (sooner when the service's `Retry-After` says so), at most 20 reads. */
   settle?: { intervalMs?: number | undefined; maxPolls?: number | undefined } | undefined;
   /** Options of `render.export`. */
   render?: Omit<RenderExportOptions, 'signal'> | undefined;
@@ -204,7 +205,7 @@ async function followChat(deps: GenerateDeps, sessionId: string, prompt: string,
 // Reads state until the draft is exportable and two reads in a row agree (the backend adds
 // music, title and effects in a second stage), within `settle.maxPolls` reads.
 async function settle(deps: GenerateDeps, sessionId: string, first: SessionState | undefined, options: GenerateOptions): Promise<SessionState> {
-  const intervalMs = options.settle?.intervalMs ?? 15_000;
+  const intervalMs = options.settle?.intervalMs;
   const maxPolls = Math.max(1, options.settle?.maxPolls ?? 20);
   let previous: string | undefined;
   let state = first ?? (await deps.state.latest(sessionId, { signal: options.signal }));
@@ -214,7 +215,7 @@ async function settle(deps: GenerateDeps, sessionId: string, first: SessionState
     const current = JSON.stringify(state.draft?.raw ?? null);
     if ((exportable && current === previous) || polls >= maxPolls) return state;
     previous = current;
-    await sleep(intervalMs, options.signal);
+    await sleep(nextPollMs(intervalMs, state.retryAfterMs, 15_000), options.signal);
     state = await deps.state.latest(sessionId, { signal: options.signal });
   }
 }

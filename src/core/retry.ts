@@ -47,3 +47,12 @@ export function rateLimitHeaders(headers: Headers): Record<string, string> {
   });
   return out;
 }
+
+/**
+ * The wait before the next read of a polling loop: the caller's own interval when it set one,
+ * else the service's hint (`Retry-After` on the last answer, never under 250 ms) when it is
+ * sooner than the default cadence, else the default.
+ */
+export function nextPollMs(explicit: number | undefined, hintMs: number | undefined, fallbackMs: number): number {
+  return explicit ?? (hintMs === undefined ? fallbackMs : Math.min(fallbackMs, Math.max(250, hintMs)));
+}

@@ -6,6 +6,7 @@
 import { pathSegment, requireId } from './args.js';
 import type { CallOptions, Transport } from './transport.js';
 import type { RequestOptions } from './types.js';
+import { retryAfterMs } from './retry.js';
 import { loadSchemas, validate } from './validate.js';
 import { decodeDraft, type Draft } from '../decoders/draft.js';
 
@@ -23,6 +24,11 @@ export interface SessionState {
   /** AI output. */
   generatedMedia: unknown[];
   videoAnalyses: unknown;
+  /**
+   * How soon the service suggests reading the state again, in ms, when it said so (`Retry-After`).
+   * Polling loops that were given no interval of their own (`generate()`, `chat.recover`) follow it.
+   */
+  retryAfterMs?: number | undefined;
   raw: unknown;
 }
 
@@ -30,10 +36,9 @@ export interface SessionState {
 export async function readSessionState(transport: Transport, sessionId: string, options?: RequestOptions): Promise<SessionState> {
   requireId(sessionId, 'sessionId');
   const path = `/api/state/nemo_agent/me/${pathSegment(sessionId)}/latest`;
-  // `parse` reads the answer's text so the draft keeps its exact bytes. It takes effect once the
-  // transport hands JSON bodies to a call's `parse`; until then the draft is re-encoded from the
-  // parsed object (long integers rounded) unless the state carries it as a JSON string.
-  const call: CallOptions & { parse: (text: string) => unknown } = { ...options, sessionId, parse: parseStateAnswer };
+  // `parse` reads the answer's text so the draft keeps its exact bytes.
+  let retryAfter: number | undefined;
+  const call: CallOptions = { ...options, sessionId, parse: parseStateAnswer, onHeaders: (h) => (retryAfter = retryAfterMs(h)) };
   const raw = await transport.request(path, call);
   const data = validate((await loadSchemas()).stateSchema, raw, `GET ${path}`, sessionId);
   const state = data.state ?? {};
@@ -47,6 +52,7 @@ export async function readSessionState(transport: Transport, sessionId: string, 
     canvasConfig: isRecord(state.canvas_config) ? state.canvas_config : undefined,
     generatedMedia: Array.isArray(state.generated_media) ? state.generated_media : [],
     videoAnalyses: state.video_analyses,
+    retryAfterMs: retryAfter,
     raw,
   };
 }

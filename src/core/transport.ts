@@ -71,6 +71,8 @@ export interface CallOptions extends RequestOptions {
   redirect?: RequestInit['redirect'];
   /** Parses a JSON body's text instead of `JSON.parse` (e.g. to keep a field's exact text). */
   parse?: ((text: string) => unknown) | undefined;
+  /** Sees the headers of the successful answer (e.g. a poll hint in `Retry-After`). */
+  onHeaders?: ((headers: Headers) => void) | undefined;
 }
 
 // Per-call state shared by the hooks through ky's `context`.
@@ -150,6 +152,7 @@ export class Transport {
           sessionId: options.sessionId,
         });
       }
+      options.onHeaders?.(response.headers);
       return 'code' in body && 'data' in body ? (body as { data: unknown }).data : body;
     }
   }

@@ -6,6 +6,7 @@
 import { optionalPositive, requireId } from '../core/args.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { readSessionState, type SessionState } from '../core/session-state.js';
+import { nextPollMs } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import type { Draft } from '../decoders/draft.js';
@@ -25,7 +26,7 @@ export interface ChatRecoverOptions {
   baseline: SessionState | Draft | null | undefined;
   /** Wait before the first read. Default 30 000. */
   firstDelayMs?: number | undefined;
-  /** Wait between reads while nothing changed. Default 60 000. */
+  /** Wait between reads while nothing changed. Default: the service's hint (`Retry-After`) when sooner, else 60 000. */
   intervalMs?: number | undefined;
   /** Unchanged reads before giving up. Default 5. */
   maxUnchanged?: number | undefined;
@@ -106,7 +107,7 @@ export class Chat extends Resource {
       throw new InvalidArgumentError('recover needs { baseline }: the state read before the message (or null for a new session).');
     }
     const firstDelayMs = optionalPositive(options.firstDelayMs, 'firstDelayMs', true) ?? 30_000;
-    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true) ?? 60_000;
+    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true);
     const maxUnchanged = optionalPositive(options.maxUnchanged, 'maxUnchanged') ?? 5;
     const before = baselineDraft(options.baseline);
     await sleep(firstDelayMs, options.signal);
@@ -116,7 +117,7 @@ export class Chat extends Resource {
       const changed = changes.length > 0 || rawChanged(before, state.draft);
       options.onProgress?.({ polls, changed });
       if (changed || polls >= maxUnchanged) return { changed, state, changes, polls };
-      await sleep(intervalMs, options.signal);
+      await sleep(nextPollMs(intervalMs, state.retryAfterMs, 60_000), options.signal);
     }
   }
 }

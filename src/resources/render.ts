@@ -14,6 +14,7 @@ import {
   TimeoutError,
 } from '../core/errors.js';
 import { readSessionState } from '../core/session-state.js';
+import { nextPollMs, retryAfterMs } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
@@ -41,6 +42,8 @@ export interface RenderJob {
   /** 0-100. */
   progress?: number | undefined;
   output?: RenderOutput | undefined;
+  /** How soon the service suggests polling again, in ms, when it said so (`Retry-After`); `wait` follows it unless given `intervalMs`. */
+  retryAfterMs?: number | undefined;
   raw: unknown;
 }
 
@@ -66,7 +69,7 @@ export interface RenderRetrieveOptions extends RequestOptions {
 
 /** Options of {@link Render.wait}. */
 export interface RenderWaitOptions {
-  /** Between polls. Default 30 000 (the documented cadence). */
+  /** Between polls. Default: the service's hint (`Retry-After`) when sooner, else 30 000 (the service's cadence). */
   intervalMs?: number | undefined;
   /** Polls before giving up with `RenderTimeoutError`; the first is immediate. Default 10. */
   maxPolls?: number | undefined;
@@ -144,8 +147,11 @@ export class Render extends Resource {
   async retrieve(id: string, options: RenderRetrieveOptions = {}): Promise<RenderJob> {
     requireId(id, 'id');
     const path = `/api/render/proxy/lambda/${pathSegment(id)}`;
-    const raw = await this.transport.request(path, options);
-    return toRenderJob(await loadSchemas(), raw, id, `GET ${path}`, options.sessionId, 'processing');
+    let hint: number | undefined;
+    const raw = await this.transport.request(path, { ...options, onHeaders: (h) => (hint = retryAfterMs(h)) });
+    const job = toRenderJob(await loadSchemas(), raw, id, `GET ${path}`, options.sessionId, 'processing');
+    if (hint !== undefined) job.retryAfterMs = hint;
+    return job;
   }
 
   /**
@@ -156,13 +162,13 @@ export class Render extends Resource {
    */
   async wait(id: string, options: RenderWaitOptions = {}): Promise<RenderJob> {
     requireId(id, 'id');
-    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true) ?? 30_000;
+    const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true);
     const maxPolls = optionalPositive(options.maxPolls, 'maxPolls') ?? 10;
     if (!Number.isInteger(maxPolls)) throw new InvalidArgumentError(`maxPolls must be a positive integer, got ${maxPolls}.`);
     const { signal, sessionId } = options;
     let job: RenderJob | undefined;
     for (let poll = 1; poll <= maxPolls; poll++) {
-      if (poll > 1) await sleep(intervalMs, signal);
+      if (job) await sleep(nextPollMs(intervalMs, job.retryAfterMs, 30_000), signal);
       job = await this.retrieve(id, { signal, sessionId });
       options.onProgress?.(job);
       if (job.status === 'completed') return job;
