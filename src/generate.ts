@@ -1,5 +1,5 @@
 /**
- * The whole job (API.md › Whole job): session → message → stream → state → export, as a plain
+ * The whole job: session → message → stream → state → export, as a plain
  * async function over the client's resources. Nothing here ever re-sends the message.
  * @module
  */
@@ -152,7 +152,7 @@ export async function generate(deps: GenerateDeps, prompt: string, options: Gene
         result.render = job;
         result.url = job.output?.url;
       } catch (error) {
-        // PROTOCOL.md › Error codes: a blocked export still returns the session, summary and claim link.
+        // docs/protocol.md › Error codes: a blocked export still returns the session, summary and claim link.
         if (!(error instanceof ExportBlockedError)) throw error;
         result.exportError = error;
       }

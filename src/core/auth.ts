@@ -1,5 +1,5 @@
 /**
- * The token lifecycle (API.md › Client, Reliability rules): a token you supply is used as is and
+ * The token lifecycle: a token you supply is used as is and
  * never swapped; otherwise the store's unexpired token, else an anonymous token acquired on first
  * need. On 1001 the SDK acquires exactly one new token for every request in flight.
  * @module

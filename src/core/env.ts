@@ -16,7 +16,7 @@ export function readEnv(name: string): string | undefined {
 }
 
 /**
- * The integration platform for `X-Skill-Platform` (PROTOCOL.md › Headers): env `SKILL_SOURCE`
+ * The integration platform for `X-Skill-Platform` (docs/protocol.md › Headers): env `SKILL_SOURCE`
  * wins; else `.clawhub/` in the install path means `clawhub`, `.cursor/skills/` means `cursor`;
  * else `unknown`.
  */

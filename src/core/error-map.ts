@@ -1,5 +1,5 @@
 /**
- * Maps a wire error to its class, in one place (STYLE.md › Errors): the envelope `code` first,
+ * Maps a wire error to its class, in one place: the envelope `code` first,
  * then the HTTP status, then {@link APIError}.
  * @module
  */
@@ -19,7 +19,7 @@ import {
 import { redactDeep, redactText } from './redact.js';
 import { defaultRateLimitWaitMs, rateLimitHeaders, retryAfterMs } from './retry.js';
 
-/** Accepted upload formats (PROTOCOL.md › Upload), by kind. */
+/** Accepted upload formats (docs/protocol.md › Upload), by kind. */
 export const supportedFormats = {
   video: ['mp4', 'mov', 'avi', 'webm', 'mkv'],
   image: ['jpg', 'jpeg', 'png', 'gif', 'webp'],
@@ -108,7 +108,7 @@ const byStatus: Record<number, Build> = {
       : new APIError(`Bad request (400): ${m}.`, c, d),
   401: (m, c, d) => byCode[1001]!(m, c ?? 401, d, {} as ErrorContext, new Headers()),
   402: (m, c, d, ctx) => exportBlocked(402, m, c, d, ctx),
-  // PROTOCOL.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
+  // docs/protocol.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
   403: (m, c, d, ctx) =>
     ctx.path === renderSubmitPath
       ? exportBlocked(403, m, c, d, ctx)

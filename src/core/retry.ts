@@ -1,10 +1,10 @@
 /**
- * Retry policy as pure functions (API.md › Reliability rules); the transport applies them
+ * Retry policy as pure functions; the transport applies them
  * through ky's retry options and hooks.
  * @module
  */
 
-/** Default wait after a 429 without `Retry-After` (PROTOCOL.md › Error codes). */
+/** Default wait after a 429 without `Retry-After` (docs/protocol.md › Error codes). */
 export const defaultRateLimitWaitMs = 30_000;
 
 /** The longest server-requested wait the SDK sits out by default (`maxRetryAfterMs`). */

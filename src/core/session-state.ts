@@ -1,5 +1,5 @@
 /**
- * Reading a session's latest state (PROTOCOL.md › Session state), written once for the state
+ * Reading a session's latest state (docs/protocol.md › Session state), written once for the state
  * resource, chat recovery and export.
  * @module
  */

@@ -2,7 +2,7 @@
  * Server-Sent Events framing for `/run_sse`: bytes in, `data` payloads and heartbeats out.
  * Built on eventsource-parser's `createParser`, fed from the body's reader through one streaming
  * `TextDecoder`. The `TransformStream` pair (`TextDecoderStream` + `EventSourceParserStream`)
- * holds about 15 KiB more heap per open stream (FACTS.md › Streams and memory).
+ * holds about 15 KiB more heap per open stream (docs/performance.md).
  * @module
  */
 import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';

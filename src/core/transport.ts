@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import { backoffDelay, defaultMaxRetryAfterMs, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
 import type { RequestOptions } from './types.js';
 
-/** Attribution sent on every request (PROTOCOL.md › Headers). */
+/** Attribution sent on every request (docs/protocol.md › Headers). */
 export interface Attribution {
   /** `X-Skill-Source`: the integration's name. */
   source: string;
@@ -110,7 +110,7 @@ export class Transport {
   }
 
   // ky is loaded on the first call, not at import: Node builds its fetch machinery when ky loads
-  // (about 30 ms, FACTS.md), which a cold `import('nemovideo')` then does not pay.
+  // (about 30 ms, docs/performance.md), which a cold `import('nemovideo')` then does not pay.
   #client(): Promise<KyInstance> {
     return (this.#ky ??= import('ky').then(({ default: ky }) => this.#create(ky)));
   }
@@ -121,7 +121,7 @@ export class Transport {
     return ky.create({
       baseUrl: options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`,
       // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
-      // (FACTS.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
+      // (docs/performance.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
       fetch: (input, init) => (userFetch ?? globalThis.fetch)(input, init),
       headers: {
         [wireHeaders.source]: options.attribution.source,
@@ -217,13 +217,13 @@ export class Transport {
       this.#log(state, response.status);
       return response;
     } catch (error) {
-      // An abort is the caller's: rethrow its reason untouched (STYLE.md › Errors).
+      // An abort is the caller's: rethrow its reason untouched.
       if (options.signal?.aborted) throw options.signal.reason;
       throw error;
     }
   }
 
-  // The retry rules of API.md › Reliability, for one failed attempt.
+  // The retry rules (docs/errors.md), for one failed attempt.
   async #shouldRetry(error: Error, state: CallState): Promise<boolean> {
     const status = isHTTPError(error) ? error.response.status : undefined;
     state.delayMs = undefined;

@@ -10,7 +10,7 @@ type Schemas = typeof import('../decoders/schemas.js');
 let schemas: Promise<Schemas> | undefined;
 
 /**
- * Loads the response schemas on first use: zod costs about 40 ms to load (FACTS.md), which a
+ * Loads the response schemas on first use: zod costs about 40 ms to load (docs/performance.md), which a
  * cold `import('nemovideo')` then does not pay.
  */
 export function loadSchemas(): Promise<Schemas> {

@@ -1,6 +1,6 @@
 import { DraftDecodeError } from '../core/errors.js';
 
-/** A draft as the backend sends it (PROTOCOL.md › Session state): short keys, nothing else published. */
+/** A draft as the backend sends it (docs/protocol.md › Session state): short keys, nothing else published. */
 export interface RawDraft {
   t?: RawTrack[] | null;
   [key: string]: unknown;
@@ -173,7 +173,7 @@ export function draftJson(draftOrRaw: unknown): string {
 }
 
 /**
- * Tells whether a draft can be exported: some track has a non-empty `sg` (PROTOCOL.md › Session state).
+ * Tells whether a draft can be exported: some track has a non-empty `sg` (docs/protocol.md › Session state).
  *
  * Never throws: anything that is not a draft is simply not exportable.
  */

@@ -1,5 +1,5 @@
 /**
- * Wire schemas (snake_case, as PROTOCOL.md gives them), validated with zod/mini. Objects are
+ * Wire schemas (snake_case, as docs/protocol.md gives them), validated with zod/mini. Objects are
  * loose: unknown fields are kept, so a newer backend never breaks an older SDK.
  * @module
  */

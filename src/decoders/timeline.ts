@@ -9,7 +9,7 @@ const marked = (track: Track, words: string[]): boolean =>
   );
 
 /**
- * Names a track the way the summary does (API.md › Draft decoders).
+ * Names a track the way the summary does.
  *
  * An audio track is `BGM` when its or a segment's `m.role`, `m.kind` or `m.type` is `bgm` or
  * `music`, else `Audio`. A text track is `Title` when marked `title` the same way or when it is

@@ -1,5 +1,5 @@
 /**
- * Anonymous tokens and claim links (PROTOCOL.md › Anonymous token, Claim token).
+ * Anonymous tokens and claim links (docs/protocol.md › Anonymous token, Claim token).
  * @module
  */
 import { requireId } from '../core/args.js';

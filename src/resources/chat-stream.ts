@@ -31,7 +31,7 @@ export interface ChatStreamOptions {
   timeoutMs?: number | undefined;
   /** Called every `stillWorkingEveryMs` while the stream is open, to tell the user the agent is still working. */
   onStillWorking?: ((info: { elapsedMs: number }) => void) | undefined;
-  /** Default 120 000 (PROTOCOL.md: tell the user "still working" every 2 minutes). */
+  /** Default 120 000 (docs/protocol.md: tell the user "still working" every 2 minutes). */
   stillWorkingEveryMs?: number | undefined;
   /** Receives a debug line when the stream ends and a warning when `onStillWorking` throws. */
   logger?: Partial<Logger> | undefined;
@@ -95,7 +95,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
   // outruns the loop and every event of the stream piles up in the queue.
   #drained: (() => void) | undefined;
 
-  // The result keeps whole events only (API.md › Chat stream).
+  // The result keeps whole events only.
   readonly #events: ChatEvent[] = [];
   readonly #toolCalls: ChatToolCallEvent[] = [];
   readonly #toolResults: ChatToolResultEvent[] = [];
@@ -404,7 +404,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     if (this.#partialText !== '') this.#flushPartial();
     let texts = this.#texts;
     const last = texts[texts.length - 1];
-    // The backend may append this after finishing the work; it is not the answer (PROTOCOL.md).
+    // The backend may append this after finishing the work; it is not the answer (docs/protocol.md).
     if (last !== undefined && this.#outputBeforeLastText && last.trimStart().startsWith(temporaryIssue)) texts = texts.slice(0, -1);
     const text = texts.filter((t) => t !== '').join('\n\n');
     return { text, events: this.#events, toolCalls: this.#toolCalls, toolResults: this.#toolResults, silent: text.trim() === '' };

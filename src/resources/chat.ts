@@ -1,5 +1,5 @@
 /**
- * Chat with the agent over SSE (PROTOCOL.md › Send a message) and the documented recovery
+ * Chat with the agent over SSE (docs/protocol.md › Send a message) and the documented recovery
  * through state when a stream is cut.
  * @module
  */
@@ -97,7 +97,7 @@ export class Chat extends Resource {
   }
 
   /**
-   * The documented recovery after a cut or silent stream (PROTOCOL.md): wait `firstDelayMs`,
+   * The documented recovery after a cut or silent stream (docs/protocol.md): wait `firstDelayMs`,
    * read state; changed → report it; unchanged → wait `intervalMs` and read again; after
    * `maxUnchanged` unchanged reads, answer `changed: false`. Never re-sends the message.
    */

@@ -1,5 +1,5 @@
 /**
- * The credit balance (PROTOCOL.md › Credits).
+ * The credit balance (docs/protocol.md › Credits).
  * @module
  */
 import type { RequestOptions } from '../core/types.js';

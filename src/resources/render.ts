@@ -1,5 +1,5 @@
 /**
- * Render jobs (PROTOCOL.md › Render): submit a draft, follow the job, fetch the file.
+ * Render jobs (docs/protocol.md › Render): submit a draft, follow the job, fetch the file.
  * @module
  */
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
@@ -137,7 +137,7 @@ export class Render extends Resource {
     const path = renderSubmitPath;
     const output = { format: params.format ?? 'mp4', quality: params.quality ?? 'high' };
     // Written by hand around the draft's own text: re-encoding it would round integers beyond
-    // 2^53 and turn `1.0` into `1` (PROTOCOL.md › Session state: send it back byte for byte).
+    // 2^53 and turn `1.0` into `1` (docs/protocol.md › Session state: send it back byte for byte).
     const body = `{"id":${JSON.stringify(id)},"sessionId":${JSON.stringify(sessionId)},"draft":${draftJson(params.draft)},"output":${JSON.stringify(output)}}`;
     const raw = await this.transport.request(path, { ...options, body, headers: { 'content-type': 'application/json' }, idempotent: false, sessionId });
     return toRenderJob(await loadSchemas(), raw, id, `POST ${path}`, sessionId, 'pending');

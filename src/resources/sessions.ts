@@ -1,5 +1,5 @@
 /**
- * Sessions: one conversation with the agent and its draft (PROTOCOL.md › Create session).
+ * Sessions: one conversation with the agent and its draft (docs/protocol.md › Create session).
  * @module
  */
 import type { RequestOptions } from '../core/types.js';

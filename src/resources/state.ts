@@ -1,5 +1,5 @@
 /**
- * Session state: the draft and the media of a session (PROTOCOL.md › Session state).
+ * Session state: the draft and the media of a session (docs/protocol.md › Session state).
  * @module
  */
 import { readSessionState, type SessionState } from '../core/session-state.js';
