@@ -148,9 +148,15 @@ export interface Leaks {
   resources: Record<string, number>;
   /** HTTP exchanges begun since the snapshot whose response is still open on the server ("METHOD path"). */
   openExchanges: string[];
-  /** Server-side sockets opened since the snapshot that are still open and busy (an exchange open, or none ever begun). */
+  /** Server-side sockets opened since the snapshot that are still open and busy (an exchange open on them). */
   busySockets: number;
-  /** Server-side sockets opened since the snapshot, idle after a finished exchange (a client's keep-alive pool). */
+  /** What each busy socket is doing: exchanges seen and open, and the socket's state. */
+  busy: string[];
+  /**
+   * Server-side sockets opened since the snapshot, open with no exchange in progress: a client's
+   * keep-alive pool (undici also connects a fresh socket, with no request, after a streamed
+   * request was aborted). Not a leak while the servers run; 0 once they are closed.
+   */
   idleSockets: number;
   /** `abort` listeners on each watched signal beyond those it had at the snapshot. */
   listeners: number[];
@@ -160,7 +166,7 @@ export interface Leaks {
 export interface LeakCheckOptions {
   /** Caller signals to watch: none may keep an `abort` listener it did not have before. */
   signals?: AbortSignal[];
-  /** Whether idle keep-alive sockets on the server count as leaks (default false: a pool is not a leak; true once servers are closed). */
+  /** Whether idle sockets on the server (see {@link Leaks.idleSockets}) count as leaks (default false: a pool is not a leak; true once the servers are closed). */
   countIdleSockets?: boolean;
   /** Event-loop turns allowed for sockets to close and timers to clear before the verdict. Default 60 (about 0.2 s at most). */
   settleTurns?: number;
@@ -224,11 +230,11 @@ export function leakCheck(options: LeakCheckOptions = {}): LeakCheck {
     const after = activeResources();
     const resources: Record<string, number> = {};
     for (const [type, n] of Object.entries(after)) if (n > (before[type] ?? 0)) resources[type] = n - (before[type] ?? 0);
-    let busySockets = 0;
     let idleSockets = 0;
+    const busy: string[] = [];
     for (const [socket, info] of serverSockets) {
       if (!newer(socket) || socket.destroyed) continue;
-      if (info.open > 0 || info.exchanges === 0) busySockets++;
+      if (info.open > 0) busy.push(`${info.exchanges} exchange(s), ${info.open} open; ${socket.readyState}`);
       else idleSockets++;
     }
     const timers = [...liveTimers.values()].filter((t) => t.since >= since && t.timer._destroyed !== true && t.timer.hasRef()).map((t) => t.stack);
@@ -236,7 +242,8 @@ export function leakCheck(options: LeakCheckOptions = {}): LeakCheck {
       timers,
       resources,
       openExchanges: [...openExchanges].filter(([response]) => newer(response)).map(([, what]) => what),
-      busySockets,
+      busySockets: busy.length,
+      busy,
       idleSockets,
       listeners: signals.map((s, i) => getEventListeners(s, 'abort').length - listenersBefore[i]!),
     };
@@ -258,6 +265,7 @@ export function leakCheck(options: LeakCheckOptions = {}): LeakCheck {
         resources: {},
         openExchanges: [],
         busySockets: 0,
+        busy: [],
         idleSockets: options.countIdleSockets ? 0 : leaks.idleSockets,
         listeners: signals.map(() => 0),
       });

@@ -4,6 +4,8 @@
  * the SDK's success, error and abort paths over real sockets and in process.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { NemoVideo } from '../../src/index.js';
+import { createEmulator, startEmulator, type Emulator, type EmulatorOptions, type RunningEmulator } from '../../src/testing/index.js';
 import { leakCheck, loopback } from './helpers.js';
 
 describe('the leak check catches what it is meant to catch', () => {
@@ -77,16 +79,16 @@ describe('the leak check catches what it is meant to catch', () => {
     stalled.length = 0;
   });
 
-  test('a socket that connected and never sent a request', async () => {
+  test('a socket left connected with no request: idle, a leak once idle sockets count', async () => {
     const { connect } = await import('node:net');
-    const check = leakCheck();
+    const check = leakCheck({ countIdleSockets: true });
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
-    expect((await check.settle()).busySockets).toBe(1);
+    expect(await check.settle()).toMatchObject({ busySockets: 0, idleSockets: 1 });
     await expect(check.expectNone()).rejects.toThrow(/left behind/);
     socket.destroy();
-    await leakCheck().expectNone();
+    await leakCheck({ countIdleSockets: true }).expectNone();
   });
 
   test("an idle keep-alive socket is the pool's, not a leak, unless asked to count it", async () => {
@@ -97,5 +99,85 @@ describe('the leak check catches what it is meant to catch', () => {
     expect(leaks).toMatchObject({ openExchanges: [], busySockets: 0, idleSockets: 1 });
     await check.expectNone();
     await expect(strict.expectNone()).rejects.toThrow(/left behind/);
+  });
+});
+
+// The SDK, through its public API, against the emulator on 127.0.0.1 (real sockets) and in process.
+const token = 'nmv_usr_leakcheck4321';
+const quick: EmulatorOptions = { seed: 21, replyMs: 5, generationMs: 30, editMs: 10, secondStageMs: 10, renderTimeMs: 40, heartbeatEveryMs: 10, tokens: [token] };
+const fastGenerate = {
+  recovery: { firstDelayMs: 10, intervalMs: 10, maxUnchanged: 3 },
+  settle: { intervalMs: 20, maxPolls: 10 },
+  render: { intervalMs: 10, maxPolls: 200 },
+  chat: { heartbeatTimeoutMs: 300 },
+};
+const newReason = () => new DOMException('the user left', 'AbortError');
+
+type Scenario = [name: string, options: EmulatorOptions, run: (nemo: NemoVideo, signal: AbortSignal, abort: (reason: unknown) => void) => Promise<unknown>, expected: 'ok' | string];
+
+const scenarios: Scenario[] = [
+  ['credits.balance succeeds', {}, (n, signal) => n.credits.balance({ signal }), 'ok'],
+  ['chat.send finalResult succeeds', {}, async (n, signal) => n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a 3-second video about tea', { signal }).finalResult(), 'ok'],
+  ['generate with export succeeds, the video downloaded', {}, async (n, signal) => {
+    const result = await n.generate('make a 3-second video about tea', { ...fastGenerate, signal });
+    const body = await n.render.download(result.render!, { signal });
+    return new Response(body).arrayBuffer();
+  }, 'ok'],
+  ['an upload succeeds', {}, async (n, signal) => n.uploads.create((await n.sessions.create({}, { signal })).sessionId, { files: [{ data: new Uint8Array(4096).fill(3), name: 'clip.mp4' }] }, { signal }), 'ok'],
+  ['a 503 on every try is an APIError', { faults: { errors: [{ path: '/api/credits/balance/simple', status: 503 }] } }, (n, signal) => n.credits.balance({ signal }), 'APIError'],
+  ['a session that is gone is SessionNotFoundError', {}, (n, signal) => n.state.latest('sess_gone', { signal }), 'SessionNotFoundError'],
+  ['a cut stream is StreamInterruptedError', { faults: { dropStreamAfterEvents: 1 } }, async (n, signal) => n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a 3-second video about tea', { signal }).finalResult(), 'StreamInterruptedError'],
+  ['a stalled stream is StreamTimeoutError', { faults: { stallStreamAfterEvents: 1 } }, async (n, signal) => n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a 3-second video about tea', { signal, heartbeatTimeoutMs: 200 }).finalResult(), 'StreamTimeoutError'],
+  ['a reset on /run_sse is StreamInterruptedError', { faults: { errors: [{ path: '/run_sse', reset: true }] } }, async (n, signal) => n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a 3-second video about tea', { signal }).finalResult(), 'StreamInterruptedError'],
+  ['generate after a 502 page on /run_sse recovers through state', { faults: { errors: [{ path: '/run_sse', status: 502, html: true }] } }, (n, signal) => n.generate('make a 3-second video about tea', { ...fastGenerate, signal }), 'ok'],
+  ['a week-long Retry-After is RateLimitError at once', { faults: { rateLimit: { path: '/api/credits/balance/simple', retryAfterSeconds: 604_800 } } }, (n, signal) => n.credits.balance({ signal }), 'RateLimitError'],
+  ['a failed render is RenderFailedError', { faults: { failRenders: 2 } }, async (n, signal) => {
+    const { sessionId } = await n.sessions.create({}, { signal });
+    await n.chat.send(sessionId, 'make a 3-second video about tea', { signal }).finalResult();
+    return n.render.export(sessionId, { intervalMs: 10, signal });
+  }, 'RenderFailedError'],
+  ['chat.send aborted mid-stream rejects with the reason', { generationMs: 5_000 }, async (n, signal, abort) => {
+    const stream = n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a video about tea', { signal });
+    for await (const event of stream) if (event.type === 'tool_call') abort(newReason());
+  }, 'AbortError'],
+  ['leaving the loop early ends the stream', { generationMs: 5_000 }, async (n, signal) => {
+    const stream = n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a video about tea', { signal });
+    for await (const event of stream) if (event.type === 'tool_call') break;
+    return stream.finalResult();
+  }, 'AbortError'],
+  ['generate aborted while the render runs', { renderTimeMs: 5_000 }, (n, signal, abort) =>
+    n.generate('make a 3-second video about tea', { ...fastGenerate, signal, onProgress: (p) => void (p.phase === 'render' && p.renderId && abort(newReason())) }), 'AbortError'],
+  ['a download abandoned half-way', {}, async (n, signal, abort) => {
+    const result = await n.generate('make a 3-second video about tea', { ...fastGenerate, signal });
+    const reader = (await n.render.download(result.render!, { signal })).getReader();
+    await reader.read();
+    abort(newReason());
+    await reader.read();
+  }, 'AbortError'],
+];
+
+const nameOf = (value: unknown) => (value instanceof Error || value instanceof DOMException ? value.name : String(value));
+
+describe.each([
+  ['over real sockets', true],
+  ['in process', false],
+] as const)('the SDK leaves nothing behind, %s', (_where, overHttp) => {
+  test.each(scenarios)('%s', async (_name, options, run, expected) => {
+    let server: RunningEmulator<Emulator> | undefined;
+    let emu: Emulator;
+    if (overHttp) {
+      server = await startEmulator({ ...quick, ...options });
+      emu = server.emulator;
+    } else emu = createEmulator({ ...quick, ...options });
+    const nemo = new NemoVideo({ token, maxRetries: 1, ...(server ? { baseURL: server.url } : { fetch: emu.fetch }) });
+    const controller = new AbortController();
+    const check = leakCheck({ signals: [controller.signal] });
+    const outcome = await run(nemo, controller.signal, (reason) => controller.abort(reason)).then(
+      () => 'ok',
+      (error: unknown) => nameOf(error),
+    );
+    expect(outcome).toBe(expected);
+    await check.expectNone();
+    await server?.close();
   });
 });
