@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { APIConnectionError, NemoVideo, StreamInterruptedError, StreamTimeoutError, type GenerateOptions } from '../../src/index.js';
 import { createEmulator } from '../../src/testing/index.js';
+import { leakCheck } from './helpers.js';
 
 const fast = { seed: 11, replyMs: 5, generationMs: 30, editMs: 20, secondStageMs: 40, renderTimeMs: 60, heartbeatEveryMs: 10 };
 const quick: GenerateOptions = {
@@ -48,12 +49,14 @@ function setup(kind: Fault, processed: boolean) {
   }) as typeof globalThis.fetch;
   const nemo = new NemoVideo({ fetch, clientId: 'run-sse-faults' });
   const paths = () => emu.inspect().requests.map((r) => `${r.method} ${r.path}`);
-  return { emu, nemo, paths, runSse: () => runSse };
+  // Nothing may be left once the call settles: no timer, no listener (see helpers.ts › leakCheck).
+  const leaks = leakCheck();
+  return { emu, nemo, paths, runSse: () => runSse, leaks };
 }
 
 describe.each(Object.entries(kinds))('%s on /run_sse', (_name, kind) => {
   test('chat.send: one request, StreamInterruptedError or StreamTimeoutError, not retryable, with the session id', async () => {
-    const { nemo, runSse } = setup(kind, true);
+    const { nemo, runSse, leaks } = setup(kind, true);
     const { sessionId } = await nemo.sessions.create();
     const error = await nemo.chat
       .send(sessionId, 'a video about tea', { heartbeatTimeoutMs: 300 })
@@ -63,10 +66,11 @@ describe.each(Object.entries(kinds))('%s on /run_sse', (_name, kind) => {
     expect(error).not.toBeInstanceOf(APIConnectionError);
     expect(error).toMatchObject({ retryable: false, sessionId, partial: { text: '', events: [] } });
     expect(runSse()).toBe(1);
+    await leaks.expectNone();
   });
 
   test('generate: recovers the draft the service built, through state, without a second send', async () => {
-    const { nemo, paths, runSse } = setup(kind, true);
+    const { nemo, paths, runSse, leaks } = setup(kind, true);
     const result = await nemo.generate('a 20-second video about a lighthouse at dusk', quick);
     expect(runSse()).toBe(1);
     expect(result.summary).toMatch(/^Timeline \(\d tracks?\)/);
@@ -77,10 +81,11 @@ describe.each(Object.entries(kinds))('%s on /run_sse', (_name, kind) => {
     expect(send).toBeGreaterThan(-1);
     expect(seen.slice(send + 1).some((p) => p.startsWith('GET /api/state/'))).toBe(true);
     expect(seen.filter((p) => p === 'POST /api/render/proxy/lambda')).toHaveLength(1);
+    await leaks.expectNone();
   });
 
   test('generate: when the service built nothing, rejects with StreamInterruptedError (not retryable) after reading state', async () => {
-    const { nemo, paths, runSse } = setup(kind, false);
+    const { nemo, paths, runSse, leaks } = setup(kind, false);
     const error = await nemo.generate('a 20-second video about a lighthouse at dusk', quick).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect(error).toMatchObject({ retryable: false });
@@ -89,6 +94,7 @@ describe.each(Object.entries(kinds))('%s on /run_sse', (_name, kind) => {
     const seen = paths();
     expect(seen.filter((p) => p.startsWith('GET /api/state/'))).toHaveLength(3);
     expect(seen.filter((p) => p.startsWith('POST /api/render'))).toHaveLength(0);
+    await leaks.expectNone();
   });
 });
 
@@ -96,10 +102,12 @@ describe('a refusal on /run_sse keeps its class', () => {
   test('429 is replayed once, then surfaces as RateLimitError (the service did not take the message)', async () => {
     const emu = createEmulator({ ...fast, faults: { rateLimit: { path: '/run_sse', times: 2, retryAfterSeconds: 0 } } });
     const nemo = new NemoVideo({ fetch: emu.fetch, clientId: 'run-sse-429' });
+    const leaks = leakCheck();
     const { sessionId } = await nemo.sessions.create();
     const error = await nemo.chat.send(sessionId, 'a video about tea').finalResult().catch((e: unknown) => e);
     expect((error as Error).name).toBe('RateLimitError');
     expect(error).toMatchObject({ sessionId });
     expect(emu.inspect().requests.filter((r) => r.path === '/run_sse')).toHaveLength(2);
+    await leaks.expectNone();
   });
 });
