@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { NemoVideo, type GenerateProgress } from '../../src/index.js';
 import { downloadToFile } from '../../src/node/index.js';
 import { createEmulator, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/testing/index.js';
-import { loopback, rejection, watchUnhandled } from './helpers.js';
+import { leakCheck, loopback, rejection, watchUnhandled } from './helpers.js';
 
 const unhandled = watchUnhandled();
 const token = 'nmv_usr_signaltest1234';
@@ -53,10 +53,12 @@ describe('aborted before sending', () => {
   test.each(calls)('%s rejects with the reason and sends nothing', async (_name, call) => {
     const { nemo, paths } = setup();
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     controller.abort(reason);
     expect(await rejection(call(nemo, controller.signal))).toBe(reason);
     expect(paths()).toEqual([]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -74,6 +76,7 @@ describe('aborted while waiting for the headers', () => {
     // A handler that takes a minute to answer.
     const { nemo, paths } = setup({ latencyMs: 60_000 });
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const pending = rejection(call(nemo, controller.signal));
     // The request reaches the handler (the first call also loads ky), which then sits on it.
@@ -83,7 +86,9 @@ describe('aborted while waiting for the headers', () => {
     expect(await pending).toBe(reason);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(paths()).toEqual([expected]);
+    expect(vi.getTimerCount(), 'timers pending').toBe(0);
     vi.useRealTimers();
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -93,6 +98,7 @@ describe('aborted mid-stream', () => {
     const { emu, nemo, paths } = setup({ generationMs: 5_000 });
     const { sessionId } = await nemo.sessions.create();
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const stream = nemo.chat.send(sessionId, 'make a video about tea', { signal: controller.signal });
     const seen: string[] = [];
@@ -107,12 +113,14 @@ describe('aborted mid-stream', () => {
     expect(seen).toEqual(['tool_call']);
     expect(paths().filter((p) => p === 'POST /run_sse')).toHaveLength(1);
     expect(emu.inspect().sessions[0]?.messages).toEqual(['make a video about tea']);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
   test('stream.abort(reason) and leaving the loop early end the stream without a second send', async () => {
     const { nemo, paths } = setup({ generationMs: 5_000 });
     const { sessionId } = await nemo.sessions.create();
+    const leaks = leakCheck();
     const first = nemo.chat.send(sessionId, 'make a video about tea');
     for await (const event of first) if (event.type === 'tool_call') break;
     expect((await rejection(first.finalResult())) as Error).toMatchObject({ name: 'AbortError' });
@@ -121,6 +129,7 @@ describe('aborted mid-stream', () => {
     setTimeout(() => second.abort(reason), 5);
     expect(await rejection(second.finalResult())).toBe(reason);
     expect(paths().filter((p) => p === 'POST /run_sse')).toHaveLength(2);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -151,6 +160,7 @@ describe('aborted mid-upload', () => {
       },
     });
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const error = await rejection(
       nemo.uploads.create(sessionId, { files: [{ data, name: 'big.mp4', size: total }] }, {
@@ -169,6 +179,7 @@ describe('aborted mid-upload', () => {
     expect(uploads.length, 'upload requests').toBeLessThanOrEqual(1);
     for (const upload of uploads) expect(upload.bodyBytes, 'body bytes received').toBeLessThan(total);
     expect((snapshot.sessions[0]?.state as { video_infos: unknown[] }).video_infos).toEqual([]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -180,6 +191,7 @@ describe('aborted between polls', () => {
     const { sessionId } = await nemo.sessions.create();
     const job = await nemo.render.create({ sessionId, draft: tinyDraft });
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     let polls = 0;
     const pending = rejection(nemo.render.wait(job.id, { intervalMs: 30_000, signal: controller.signal, onProgress: () => void polls++ }));
@@ -189,7 +201,9 @@ describe('aborted between polls', () => {
     expect(await pending).toBe(reason);
     await vi.advanceTimersByTimeAsync(10 * 30_000);
     expect(paths().filter((p) => p.startsWith('GET /api/render/proxy/lambda/'))).toHaveLength(2);
+    expect(vi.getTimerCount(), 'timers pending').toBe(0);
     vi.useRealTimers();
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
@@ -202,6 +216,7 @@ describe('aborted between polls', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     await done;
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const pending = rejection(nemo.render.export(sessionId, { intervalMs: 30_000, signal: controller.signal }));
     await vi.advanceTimersByTimeAsync(45_000);
@@ -210,7 +225,9 @@ describe('aborted between polls', () => {
     await vi.advanceTimersByTimeAsync(600_000);
     expect(paths().filter((p) => p === 'POST /api/render/proxy/lambda')).toHaveLength(1);
     expect(emu.inspect().renders).toHaveLength(1);
+    expect(vi.getTimerCount(), 'timers pending').toBe(0);
     vi.useRealTimers();
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -246,6 +263,7 @@ describe('aborted mid-download', () => {
   test('render.download: the body rejects with the reason and the connection is closed', async () => {
     const nemo = new NemoVideo({ token, baseURL: cdn.url });
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const body = await nemo.render.download('render_1', { signal: controller.signal });
     const reader = body.getReader();
@@ -260,12 +278,14 @@ describe('aborted mid-download', () => {
     })();
     expect(await rejection(read)).toBe(reason);
     await vi.waitFor(() => expect(closedEarly).toContain('/media/render_1.mp4'));
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
   test('downloadToFile: rejects with the reason and leaves no file, partial or final', async () => {
     const nemo = new NemoVideo({ token, baseURL: cdn.url });
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const path = join(dir, 'video.mp4');
     const error = await rejection(
@@ -278,6 +298,7 @@ describe('aborted mid-download', () => {
     );
     expect(error).toBe(reason);
     expect(await readdir(dir)).toEqual([]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
@@ -295,6 +316,7 @@ describe('generate() aborted mid-way never re-sends', () => {
   test.each(phases)('aborted in phase %s: rejects with the reason; the message sent at most once; nothing after', async (_name, when, options, sends) => {
     const { emu, nemo, paths } = setup(options);
     const controller = new AbortController();
+    const leaks = leakCheck({ signals: [controller.signal] });
     const reason = newReason();
     const prompt = 'make a 3-second video about tea';
     const seen: string[] = [];
@@ -320,6 +342,7 @@ describe('generate() aborted mid-way never re-sends', () => {
     // Nothing more is sent once the promise has rejected.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(paths()).toHaveLength(after);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 });
