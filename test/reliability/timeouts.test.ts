@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { NemoVideo, TimeoutError } from '../../src/index.js';
-import { loopback, rejection, watchUnhandled } from './helpers.js';
+import { leakCheck, loopback, rejection, watchUnhandled } from './helpers.js';
 
 const unhandled = watchUnhandled();
 const token = 'nmv_usr_timeouttest9876';
@@ -88,6 +88,7 @@ describe('timeouts cover the body', () => {
 
   test.each(calls)('%s: a body trickled past the deadline is a TimeoutError near the deadline', async (_name, path, call) => {
     hits.length = 0;
+    const leaks = leakCheck();
     const { error, ms } = await timed(call(client('trickle')));
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).message).toMatch(/200 ms/);
@@ -95,15 +96,18 @@ describe('timeouts cover the body', () => {
     expect(ms).toBeGreaterThanOrEqual(190);
     expect(ms).toBeLessThan(1_000); // the whole body would take ~3 s
     expect(hits.map((h) => h.path)).toEqual([path]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
   test.each(calls)('%s: a body that stops half-way is a TimeoutError', async (_name, path, call) => {
     hits.length = 0;
+    const leaks = leakCheck();
     const { error, ms } = await timed(call(client('stall')));
     expect(error).toBeInstanceOf(TimeoutError);
     expect(ms).toBeLessThan(1_000);
     expect(hits.map((h) => h.path)).toEqual([path]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
@@ -121,31 +125,39 @@ describe('timeouts cover the body', () => {
 
   test.each(calls)('%s: headers that never come are a TimeoutError', async (_name, path, call) => {
     hits.length = 0;
+    const leaks = leakCheck();
     const { error, ms } = await timed(call(client('no-headers')));
     expect(error).toBeInstanceOf(TimeoutError);
     expect(ms).toBeLessThan(1_000);
     expect(hits.map((h) => h.path)).toEqual([path]);
+    await leaks.expectNone();
     await unhandled.expectNone();
   });
 
   test('state.latest: the TimeoutError carries the session id', async () => {
+    const leaks = leakCheck();
     const error = await rejection(client('trickle').state.latest('sess_1'));
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).sessionId).toBe('sess_1');
+    await leaks.expectNone();
   });
 
   test("a call's own timeout overrides the client's, and covers the body too", async () => {
     hits.length = 0;
+    const leaks = leakCheck();
     const { error, ms } = await timed(client('trickle', { timeout: 60_000 }).render.retrieve('render_1', { timeout: 150 }));
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).message).toMatch(/150 ms/);
     expect(ms).toBeLessThan(1_000);
+    await leaks.expectNone();
   });
 
   test('a body that completes within the deadline is read whole', async () => {
+    const leaks = leakCheck();
     const job = await client('slow-ok', { timeout: 2_000 }).render.retrieve('render_1');
     expect(job).toMatchObject({ id: 'render_1', status: 'processing', progress: 40 });
     const state = await client('slow-ok', { timeout: 2_000 }).state.latest('sess_1');
     expect(state.sessionId).toBe('sess_1');
+    await leaks.expectNone();
   });
 });
