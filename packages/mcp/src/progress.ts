@@ -53,7 +53,7 @@ export function startProgress(extra: ToolExtra, keepaliveMs: number): Progress {
       // The official client handles a notification a microtask after the response read in the same
       // chunk, and by then drops its progress handler: leave a gap after a recent notification.
       const since = Date.now() - lastAt;
-      if (step > 0 && since < 30) await new Promise((resolve) => setTimeout(resolve, 30 - since));
+      if (step > 0 && since < 100) await new Promise((resolve) => setTimeout(resolve, 100 - since));
     },
   };
 }

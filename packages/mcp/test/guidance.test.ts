@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { startEmulator } from 'nemovideo/testing';
 import { checkPaths } from '../src/paths.js';
 import { addSecret, redactBearer, redactSecrets } from '../src/redact.js';
@@ -15,6 +15,9 @@ import { VERSION } from '../src/version.js';
 import { bin, callWithProgress, connectStdio, fastEmulator, requireBuild, textOf } from './helpers.js';
 
 const run = promisify(execFile);
+
+// Each test spawns the server and runs whole jobs: generous limits on a shared, loaded machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 30_000 });
 
 beforeAll(() => requireBuild());
 

@@ -280,7 +280,8 @@ async function generate(ctx: ToolContext, nemo: NemoVideo, sessionId: string, pr
     onProgress: (p) => {
       const update = p.phase === 'render' ? { phase: 'render', renderId: p.renderId, renderProgress: p.progress } : { phase: p.phase };
       ctx.backend.track(sessionId, p.phase === 'render' && !p.renderId ? { phase: 'render' } : update);
-      progress.report(phaseText(p));
+      // The result itself says done; a notification right before it is the one a client may drop.
+      if (p.phase !== 'done') progress.report(phaseText(p));
     },
   });
   return finished(ctx, nemo, job);
