@@ -40,7 +40,7 @@ import {
 } from '../../src/index.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { createEmulator, type EmulatorOptions } from '../../src/testing/index.js';
-import { loopback, rejection, runCli } from './helpers.js';
+import { leakCheck, loopback, rejection, runCli } from './helpers.js';
 
 // The middle parts are what must never show; the redacted forms keep only prefix and last four.
 const secret = 'CANARYq7Zk2Vw9Lx8Tn';
@@ -229,8 +229,10 @@ const rows: Row[] = [
 ];
 
 describe('canary token: error surfaces', () => {
-  test.each(rows)('%s never shows the token', async (_name, Class, make) => {
+  test.each(rows)('%s never shows the token, and leaves nothing behind', async (_name, Class, make) => {
+    const leaks = leakCheck();
     const { error, w } = await make();
+    await leaks.expectNone();
     expect(error).toBeInstanceOf(Class);
     expectClean(errorSurfaces(error));
     if (w) {
@@ -256,9 +258,11 @@ describe('canary token: error surfaces', () => {
   test('AgentError (bare error frame echoing the token) never shows the token', async () => {
     const w = world({}, {}, (_r, path) => (path === '/run_sse' ? sse(JSON.stringify({ error: echo })) : undefined));
     const sid = await session(w);
+    const leaks = leakCheck();
     const error = await rejection(w.nemo.chat.send(sid, 'make a video about tea').finalResult());
     expect(error).toBeInstanceOf(AgentError);
     expectClean(errorSurfaces(error));
+    await leaks.expectNone();
   });
 
   // Regression test, was a bug (src/resources/render.ts, Render.wait): the failure reason read from the job
