@@ -88,6 +88,23 @@ export class Faults {
     return undefined;
   }
 
+  /** How long to hold a request before handling it: the sum of the `delays` entries that fire on it. */
+  delay(method: string, path: string): number {
+    let ms = 0;
+    for (const fault of this.config.delays ?? []) {
+      if (fault.method && fault.method.toUpperCase() !== method) continue;
+      if (matchesPath(fault.path, path) && this.fires(fault, fault)) ms += fault.delayMs;
+    }
+    return ms;
+  }
+
+  /** The bare error frame a new `/run_sse` stream ends with, if the `errorFrame` fault fires on it. */
+  errorFrame(): { afterEvents: number; data: string } | undefined {
+    const rule = this.config.errorFrame;
+    if (rule === undefined || !this.fires(rule, rule)) return undefined;
+    return { afterEvents: rule.afterEvents ?? 0, data: rule.data ?? JSON.stringify({ error: 'Emulated agent failure' }) };
+  }
+
   /** Whether this authenticated request finds its token expired. */
   expireToken(): boolean {
     const rule = this.config.expireToken;

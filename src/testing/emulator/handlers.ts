@@ -117,6 +117,8 @@ async function processQuietly(emu: EmulatorState, call: Call): Promise<void> {
 
 /** Routes a request, or lets a fault answer it (after handling it when the fault says so). */
 async function answer(emu: EmulatorState, call: Call): Promise<Response> {
+  const delayMs = emu.faults.delay(call.entry.method, call.entry.path);
+  if (delayMs > 0) await wait(delayMs, call.request.signal);
   const fault = emu.faults.intercept(call.entry.method, call.entry.path);
   if (!fault) return route(emu, call);
   if (fault.processed) await processQuietly(emu, call);

@@ -46,6 +46,7 @@ export async function runSse(emu: EmulatorState, call: Call): Promise<Response> 
     heartbeatEveryMs: options.heartbeatEveryMs,
     dropAfterEvents: faults.dropStreamAfterEvents,
     stallAfterEvents: faults.stallStreamAfterEvents,
+    errorFrame: emu.faults.errorFrame(),
     signal: call.request.signal,
     onEnd: () => emu.streams.delete(stream.kill),
   });

@@ -143,6 +143,8 @@ export interface StreamSettings {
   dropAfterEvents?: number;
   /** Go silent after this many events. */
   stallAfterEvents?: number;
+  /** After this many events, send this bare error frame's `data` and end the stream cleanly. */
+  errorFrame?: { afterEvents: number; data: string } | undefined;
   /** The request's signal: aborting it stops the stream and its timers. */
   signal: AbortSignal;
   /** Called once when the stream ends in any way. */
@@ -183,7 +185,9 @@ export function sseBody(frames: Frame[], settings: StreamSettings): { body: Read
   const run = async () => {
     let sent = 0;
     let lastWrite = Date.now();
+    const failed = settings.errorFrame;
     for (const item of frames) {
+      if (sent === failed?.afterEvents) break;
       if (sent === settings.dropAfterEvents) throw new StreamCutError();
       if (sent === settings.stallAfterEvents) await wait(Number.POSITIVE_INFINITY, stop.signal);
       const due = settings.startedAt + item.atMs;
@@ -201,6 +205,10 @@ export function sseBody(frames: Frame[], settings: StreamSettings): { body: Read
       controller.enqueue(frame(item.event));
       lastWrite = Date.now();
       sent += 1;
+    }
+    if (failed) {
+      controller.enqueue(encoder.encode(`data: ${failed.data}\n\n`));
+      return;
     }
     if (sent === settings.dropAfterEvents) throw new StreamCutError();
   };

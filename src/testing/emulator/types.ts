@@ -43,6 +43,24 @@ export interface EmulatorErrorFault extends FaultFrequency {
   processed?: boolean;
 }
 
+/** A delay before matching requests are handled: the answer comes late, nothing else changes. */
+export interface EmulatorDelayFault extends FaultFrequency {
+  /** HTTP method to match (any when absent). */
+  method?: string;
+  /** Path to match (the URL path, without query). */
+  path: PathPattern;
+  /** How long the request is held before it is handled, in milliseconds (`setTimeout`; the request's abort ends the wait). */
+  delayMs: number;
+}
+
+/** A bare ADK error frame (`data: {"error": …}`) sent on a `/run_sse` stream, which then ends cleanly, as ADK ends a failed run. */
+export interface EmulatorErrorFrameFault extends FaultFrequency {
+  /** Events sent before the error frame. Default 0. */
+  afterEvents?: number;
+  /** The frame's `data:` text, sent as is (keep it on one line), e.g. a hostile one. Default `{"error": "Emulated agent failure"}`. */
+  data?: string;
+}
+
 /** Faults to inject, for testing how a client copes. Counters restart on `reset()`. */
 export interface EmulatorFaults {
   /** Answer matching requests with an error instead of handling them. */
@@ -59,6 +77,10 @@ export interface EmulatorFaults {
   failRenders?: number | FaultFrequency;
   /** Answer any request with a random 500/502/503 at this rate (0-1), for soak tests. The request is not handled (a refusal); use `errors` for failures after handling. */
   serverErrorRate?: number;
+  /** Hold matching requests before handling them (each firing entry adds its `delayMs`), e.g. a slow anonymous-token endpoint while calls meet code 1001. */
+  delays?: EmulatorDelayFault[];
+  /** End matching `/run_sse` streams (each one at `rate`, or the first `times`) with a bare error frame. The run's work still lands in the state. */
+  errorFrame?: EmulatorErrorFrameFault;
 }
 
 /** A token the emulator knows before any request (e.g. to test scopes). */
