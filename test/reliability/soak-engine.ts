@@ -2,30 +2,41 @@
  * The fault-injection soak, shared by `bench/soak.bench.ts` (10,000 operations) and
  * `test/reliability/soak.test.ts` (a few hundred, in CI): mixed operations through the public API
  * against in-process emulators that answer random 5xx, 429 (`Retry-After: 0`), expired tokens,
- * cut and stalled streams and failed renders, with some operations aborted mid-way.
+ * cut and stalled streams and failed renders, with some operations aborted mid-way; and, on their
+ * own backends, `/run_sse` reset before the headers or answered 5xx after the service took the
+ * message, a 429 with a week-long `Retry-After`, token renewals held open (a slow
+ * anonymous-token endpoint while tokens are expired mid-run), and streams ending with a hostile
+ * bare error frame (a megabyte of spaces, a long run of a keyword).
  *
  * What is counted, per operation (each runs inside an AsyncLocalStorage context, so the wire
  * requests of concurrent operations on shared clients are told apart):
  * - duplicate sends: `/run_sse` requests beyond one per `chat.send` that were not refused (429,
- *   401/1001), and emulator sessions holding more messages than sends made into them;
+ *   401/1001: a reset or a 5xx is a send), and emulator sessions holding more messages than sends
+ *   made into them;
  * - render submissions: `POST /api/render/proxy/lambda` not refused, beyond one per `render.create`
  *   (two for `render.export` and `generate`), on the wire and in the emulator;
  * - untyped errors: rejections that are neither a `NemoVideoError` nor an `AbortError`;
  * - unhandled rejections (`process.on('unhandledRejection')`);
- * - lost results: operations that neither resolved nor rejected within `opBoundMs`.
+ * - lost results: operations that neither resolved nor rejected within `opBoundMs`;
+ * - handles left open: once every operation settled and every emulator closed, timers still
+ *   pending, other active resources above the baseline, and server sockets still open
+ *   (leak-check.ts).
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
+  AgentError,
   AuthenticationError,
   MemoryTokenStore,
   NemoVideo,
   NemoVideoError,
+  RateLimitError,
   StreamInterruptedError,
   StreamTimeoutError,
   type ChatSendOptions,
 } from '../../src/index.js';
 import { createEmulator, startEmulator, type Emulator, type EmulatorFaults, type EmulatorOptions, type RunningEmulator } from '../../src/testing/index.js';
+import { isClean, leakCheck, type Leaks } from './leak-check.js';
 
 /** The operations of the mix. */
 export const opKinds = [
@@ -87,8 +98,11 @@ export interface SoakOptions {
   loopback?: boolean | undefined;
   /** Only these operations (default: the whole mix). */
   kinds?: readonly OpKind[] | undefined;
-  /** Breaks the wire on purpose, to prove the counters see it: every `/run_sse` or render submission is sent twice. */
-  sabotage?: 'resendChat' | 'doubleRender' | undefined;
+  /**
+   * Breaks things on purpose, to prove the counters see it: every `/run_sse` or render submission
+   * is sent twice, or (`leakTimer`) the first request leaves a timer pending (released once counted).
+   */
+  sabotage?: 'resendChat' | 'doubleRender' | 'leakTimer' | undefined;
   /** Called after each finished operation. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -135,6 +149,23 @@ export interface SoakReport {
   wire: { requests: number; serverErrors: number; rateLimited: number; expired: number; networkErrors: number };
   /** Faults seen from the client side. */
   faultsSeen: { cutStreams: number; stalledStreams: number; failedRenders: number; tokenRefreshes: number; aborted: number };
+  /** The faults of the dedicated backends, as they fired. */
+  newFaults: {
+    /** `/run_sse` requests reset before any header (each one a send: the service took the message). */
+    runSseResets: number;
+    /** `/run_sse` requests answered 5xx (a send too). */
+    runSse5xx: number;
+    /** 429 answers with `Retry-After: 604800`, and the operations that rejected with RateLimitError after one (the slowest in ms). */
+    hugeRetryAfter: { answers: number; rejected: number; maxMs: number };
+    /** Tokens expired mid-run on the renewal backend, requests refused 1001 there, and anonymous-token calls it held open. */
+    renewals: { expired: number; refused: number; held: number };
+    /** Operations on the hostile-frame backend that rejected with AgentError (the slowest in ms). */
+    hostileFrames: { rejected: number; maxMs: number };
+  };
+  /** What was left once every operation settled and every emulator was closed: see leak-check.ts. */
+  leftOpen: Leaks;
+  /** Timers, other resources and server sockets in {@link leftOpen}: the target is 0. */
+  handlesLeftOpen: number;
   sends: number;
   runSseRequests: number;
   runSseRefused: number;
@@ -200,7 +231,15 @@ interface Variant {
   weight: number;
   faults: EmulatorFaults;
   extra?: EmulatorOptions;
+  /** Share of operations run by anonymous clients (default 0.2). */
+  anonymousShare?: number;
+  /** Expire the token of one of its anonymous clients every this many ms during the run. */
+  expireEveryMs?: number;
 }
+
+/** A bare error frame built to make a backtracking parser retry: a megabyte of spaces, then a long run of a keyword. */
+export const hostileErrorFrame = `{"error":${' '.repeat(1 << 20)}"${'error: failed '.repeat(40_000)}"}`;
+const week = 604_800;
 
 const variants: Variant[] = [
   { name: 'plain', weight: 3, faults: {}, extra: { silentRate: 0.3 } },
@@ -209,12 +248,26 @@ const variants: Variant[] = [
   { name: 'cut2', weight: 1, faults: { dropStreamAfterEvents: 2 } },
   { name: 'stall0', weight: 1, faults: { stallStreamAfterEvents: 0 } },
   { name: 'stall1', weight: 1, faults: { stallStreamAfterEvents: 1 } },
+  // After the service took the message: the SDK must not send it again (generate() recovers through state).
+  { name: 'runSseReset', weight: 1, faults: { errors: [{ method: 'POST', path: '/run_sse', reset: true, rate: 0.5 }] } },
+  {
+    name: 'runSse5xx',
+    weight: 1,
+    faults: { errors: [{ method: 'POST', path: '/run_sse', status: 502, html: true, rate: 0.25 }, { method: 'POST', path: '/run_sse', status: 503, rate: 0.35 }] },
+  },
+  // A week-long Retry-After: RateLimitError at once (maxRetryAfterMs), never a week's wait.
+  { name: 'weekRetry', weight: 1, faults: { rateLimit: { rate: 0.15, retryAfterSeconds: week } } },
+  // Renewals held open: tokens expired mid-run while the anonymous-token endpoint answers slowly.
+  { name: 'renewal', weight: 1, faults: { delays: [{ path: '/api/auth/anonymous-token', delayMs: 150 }] }, anonymousShare: 0.9, expireEveryMs: 40 },
+  { name: 'hostile', weight: 1, faults: { errorFrame: { afterEvents: 1, data: hostileErrorFrame } } },
 ];
 
 interface ClientSlot {
   nemo: NemoVideo;
   anonymous: boolean;
   stateSessions: string[];
+  /** An anonymous client's token store (where its current token is). */
+  store?: MemoryTokenStore;
 }
 
 interface Backend {
@@ -249,6 +302,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const opBoundMs = options.opBoundMs ?? 30_000;
   const abortRate = options.abortRate ?? 0.06;
   const random = prng(seed);
+  // Baseline of the handles: taken before any emulator listens or any client exists.
+  const leaks = leakCheck({ countIdleSockets: true, timerStacks: false, settleTurns: 400 });
   const als = new AsyncLocalStorage<OpRecord>();
   const unhandled: string[] = [];
   const onUnhandled = (reason: unknown) => void unhandled.push(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
@@ -273,6 +328,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const id = /"id":"([^"]+)"/.exec(body)?.[1];
       if (id) op.renderIds.push(id);
     }
+    if (options.sabotage === 'leakTimer') planted ??= setTimeout(() => {}, 3_600_000);
     const twice = (options.sabotage === 'resendChat' && entry.path === '/run_sse') || (options.sabotage === 'doubleRender' && entry.path === renderPath);
     if (twice && input instanceof Request) {
       const copy: WireEntry = { method, path: entry.path };
@@ -295,6 +351,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
   };
 
+  let planted: ReturnType<typeof setTimeout> | undefined;
   let tokenSerial = 0;
   // In process, the emulator's own fetch; over loopback, the real one to its URL.
   const wire = (backend: Omit<Backend, 'users' | 'anons'>) => wireFetch(backend.baseURL ? { fetch: (input, init) => globalThis.fetch(input, init) } : backend.emu);
@@ -303,11 +360,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     anonymous: false,
     stateSessions: [],
   });
-  const anonClient = (backend: Omit<Backend, 'users' | 'anons'>): ClientSlot => ({
-    nemo: new NemoVideo({ clientId: `soak-client-${++tokenSerial}`, tokenStore: new MemoryTokenStore(), baseURL: backend.baseURL, fetch: wire(backend) }),
-    anonymous: true,
-    stateSessions: [],
-  });
+  const anonClient = (backend: Omit<Backend, 'users' | 'anons'>): ClientSlot => {
+    const store = new MemoryTokenStore();
+    return {
+      nemo: new NemoVideo({ clientId: `soak-client-${++tokenSerial}`, tokenStore: store, baseURL: backend.baseURL, fetch: wire(backend) }),
+      anonymous: true,
+      stateSessions: [],
+      store,
+    };
+  };
 
   const spareTokens = new Map<Variant, string[]>();
   const servers: RunningEmulator<Emulator>[] = [];
@@ -434,7 +495,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   async function runOne(index: number): Promise<void> {
     const backend = weighted(backends, (b) => b.variant.weight);
     const kind = weighted([...(options.kinds ?? opKinds)], (k) => weights[k]);
-    const anonymous = random() < 0.2;
+    const anonymous = random() < (backend.variant.anonymousShare ?? 0.2);
     const pool = anonymous ? backend.anons : backend.users;
     const slotIndex = Math.floor(random() * pool.length);
     const slot = pool[slotIndex]!;
@@ -471,6 +532,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (result === 'lost') lost.push(finding(op, `pending after ${opBoundMs} ms; wire: ${op.wire.map((w) => `${w.method} ${w.path} ${w.status ?? w.error ?? '…'}`).join(', ')}`));
   }
 
+  // Tokens expired mid-run, while other operations of the same client are in flight.
+  let expiredMidRun = 0;
+  const expiryRandom = prng(seed + 1);
+  const expirers = backends
+    .filter((b) => b.variant.expireEveryMs !== undefined)
+    .map((b) =>
+      setInterval(() => {
+        const slot = b.anons[Math.floor(expiryRandom() * b.anons.length)];
+        void slot?.store?.get().then((credentials) => {
+          if (!credentials?.token) return;
+          b.emu.expireToken(credentials.token);
+          expiredMidRun++;
+        });
+      }, b.variant.expireEveryMs),
+    );
+
   const started = Date.now();
   let next = 0;
   let finished = 0;
@@ -484,6 +561,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
   const durationMs = Date.now() - started;
+  for (const timer of expirers) clearInterval(timer);
   // Let late rejections (if any) surface before the listener goes.
   await pause(50);
   process.off('unhandledRejection', onUnhandled);
@@ -498,6 +576,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     outcomes,
     wire: { requests: 0, serverErrors: 0, rateLimited: 0, expired: 0, networkErrors: 0 },
     faultsSeen: { cutStreams: 0, stalledStreams: 0, failedRenders: 0, tokenRefreshes: 0, aborted: 0 },
+    newFaults: {
+      runSseResets: 0,
+      runSse5xx: 0,
+      hugeRetryAfter: { answers: 0, rejected: 0, maxMs: 0 },
+      renewals: { expired: expiredMidRun, refused: 0, held: 0 },
+      hostileFrames: { rejected: 0, maxMs: 0 },
+    },
+    leftOpen: { timers: [], resources: {}, openExchanges: [], busySockets: 0, busy: [], idleSockets: 0, listeners: [] },
+    handlesLeftOpen: 0,
     sends: 0,
     runSseRequests: 0,
     runSseRefused: 0,
@@ -526,6 +613,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (e.status === 401) w.expired++;
       if (e.error !== undefined) w.networkErrors++;
       if (e.path === '/api/auth/anonymous-token' && op.anonymous) report.faultsSeen.tokenRefreshes++;
+    }
+    const nf = report.newFaults;
+    for (const e of op.wire) {
+      if (e.path === '/run_sse' && e.error === 'TypeError') nf.runSseResets++;
+      if (e.path === '/run_sse' && e.status !== undefined && e.status >= 500) nf.runSse5xx++;
+      if (op.variant === 'weekRetry' && e.status === 429) nf.hugeRetryAfter.answers++;
+      if (op.variant === 'renewal' && e.status === 401) nf.renewals.refused++;
+      if (op.variant === 'renewal' && e.path === '/api/auth/anonymous-token') nf.renewals.held++;
+    }
+    if (op.variant === 'weekRetry' && op.error instanceof RateLimitError && op.wire.some((e) => e.status === 429)) {
+      nf.hugeRetryAfter.rejected++;
+      nf.hugeRetryAfter.maxMs = Math.max(nf.hugeRetryAfter.maxMs, op.ms ?? 0);
+    }
+    if (op.variant === 'hostile' && op.error instanceof AgentError) {
+      nf.hostileFrames.rejected++;
+      nf.hostileFrames.maxMs = Math.max(nf.hostileFrames.maxMs, op.ms ?? 0);
     }
     const sends = sendsOf[op.kind] ?? 0;
     const runSse = op.wire.filter((e) => e.path === '/run_sse');
@@ -587,6 +690,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     emu.closeStreams();
   }
   await Promise.all(servers.map((server) => server.close()));
+  // Every operation settled (or is counted lost), every emulator closed: nothing may be left.
+  report.leftOpen = await leaks.settle();
+  leaks.close();
+  clearTimeout(planted);
+  const left = report.leftOpen;
+  report.handlesLeftOpen = isClean(left, true)
+    ? 0
+    : left.timers.length + Object.values(left.resources).reduce((a, n) => a + n, 0) + left.openExchanges.length + left.busySockets + left.idleSockets;
   return report;
 }
 
@@ -609,6 +720,11 @@ export function formatReport(r: SoakReport): string {
   lines.push(`wire: ${w.requests} requests; answered 5xx ${w.serverErrors}, 429 ${w.rateLimited}, 401/1001 ${w.expired}; network errors ${w.networkErrors}`);
   const f = r.faultsSeen;
   lines.push(`faults surfaced: cut streams ${f.cutStreams}, stalled streams ${f.stalledStreams}, RenderFailedError rejections ${f.failedRenders}, anonymous-token calls ${f.tokenRefreshes}, aborted ops ${f.aborted}`);
+  const n = r.newFaults;
+  lines.push(
+    `new faults: /run_sse reset ${n.runSseResets}, /run_sse 5xx ${n.runSse5xx}; Retry-After 604800: ${n.hugeRetryAfter.answers} answers, ${n.hugeRetryAfter.rejected} RateLimitError (slowest op ${n.hugeRetryAfter.maxMs} ms); ` +
+      `renewals: ${n.renewals.expired} tokens expired mid-run, ${n.renewals.refused} refused 1001, ${n.renewals.held} held renewals; hostile frames: ${n.hostileFrames.rejected} AgentError (slowest op ${n.hostileFrames.maxMs} ms)`,
+  );
   lines.push(`sends: ${r.sends} chat.send calls, ${r.runSseRequests} /run_sse requests (${r.runSseRefused} refused 429/1001 and replayed)`);
   lines.push(`render: ${r.renderSubmissions} submissions; max per render.create ${r.maxSubmissionsPerRender}, max per export/generate ${r.maxSubmissionsPerExport}; duplicate ids ${r.duplicateRenderIds}`);
   lines.push('targets:');
@@ -619,6 +735,7 @@ export function formatReport(r: SoakReport): string {
   lines.push(`  sent before checks     ${r.sentBeforeChecks.length}   (target 0)`);
   lines.push(`  unhandled rejections   ${r.unhandled.length}   (target 0)`);
   lines.push(`  lost results           ${r.lost.length}   (target 0)`);
+  lines.push(`  handles left open      ${r.handlesLeftOpen}   (target 0: timers, resources, server sockets after all emulators closed)`);
   const show = (title: string, items: Array<Finding | string>) => {
     if (items.length === 0) return;
     lines.push(`${title} (first 5 of ${items.length}):`);
@@ -631,6 +748,7 @@ export function formatReport(r: SoakReport): string {
   show('sent before checks', r.sentBeforeChecks);
   show('unhandled rejections', r.unhandled);
   show('lost results', r.lost);
+  if (r.handlesLeftOpen > 0) lines.push(`left open: ${JSON.stringify(r.leftOpen)}`);
   return lines.join('\n');
 }
 
@@ -644,6 +762,7 @@ export function targetsMet(r: SoakReport): boolean {
     r.sentBeforeChecks.length === 0 &&
     r.unhandled.length === 0 &&
     r.lost.length === 0 &&
+    r.handlesLeftOpen === 0 &&
     r.maxSubmissionsPerRender <= 1 &&
     r.maxSubmissionsPerExport <= 2
   );

@@ -17,6 +17,8 @@ describe('soak under injected faults', () => {
     expect(report.sentBeforeChecks).toEqual([]);
     expect(report.unhandled).toEqual([]);
     expect(report.lost).toEqual([]);
+    expect(report.leftOpen).toMatchObject({ timers: [], resources: {}, openExchanges: [], busySockets: 0, idleSockets: 0 });
+    expect(report.handlesLeftOpen).toBe(0);
 
     // The faults really fired, and every kind of operation got through some of the time.
     expect(report.wire.serverErrors).toBeGreaterThan(0);
@@ -27,6 +29,15 @@ describe('soak under injected faults', () => {
     expect(report.faultsSeen.stalledStreams).toBeGreaterThan(0);
     expect(report.faultsSeen.failedRenders).toBeGreaterThan(0);
     expect(report.faultsSeen.aborted).toBeGreaterThan(0);
+    const n = report.newFaults;
+    expect(n.runSseResets, '/run_sse resets').toBeGreaterThan(0);
+    expect(n.runSse5xx, '/run_sse 5xx').toBeGreaterThan(0);
+    expect(n.hugeRetryAfter.answers, 'Retry-After 604800 answers').toBeGreaterThan(0);
+    expect(n.hugeRetryAfter.rejected, 'RateLimitError after Retry-After 604800').toBeGreaterThan(0);
+    expect(n.renewals.expired, 'tokens expired mid-run').toBeGreaterThan(0);
+    expect(n.renewals.refused, '1001 while a renewal was held').toBeGreaterThan(0);
+    expect(n.renewals.held, 'held renewals').toBeGreaterThan(0);
+    expect(n.hostileFrames.rejected, 'AgentError on hostile frames').toBeGreaterThan(0);
     for (const kind of opKinds.filter((k) => k !== 'uploadRejected')) expect(report.outcomes[kind]?.ok, kind).toBeGreaterThan(0);
     expect(Object.keys(report.outcomes.uploadRejected?.failed ?? {})).toEqual(['UnsupportedFileTypeError']);
   }, 30_000);
@@ -39,7 +50,11 @@ describe('soak under injected faults', () => {
     expect(report.abortMismatches).toEqual([]);
     expect(report.unhandled).toEqual([]);
     expect(report.lost).toEqual([]);
+    // Every emulator closed: no server socket, timer or other handle left.
+    expect(report.leftOpen).toMatchObject({ timers: [], resources: {}, openExchanges: [], busySockets: 0, idleSockets: 0 });
+    expect(report.handlesLeftOpen).toBe(0);
     expect(report.faultsSeen.cutStreams + report.faultsSeen.stalledStreams).toBeGreaterThan(0);
+    expect(report.newFaults.runSseResets + report.newFaults.runSse5xx).toBeGreaterThan(0);
     expect(report.wire.serverErrors).toBeGreaterThan(0);
   }, 30_000);
 
@@ -50,6 +65,13 @@ describe('soak under injected faults', () => {
     const report = await runSoak({ ops: 20, seed: 3, concurrency: 8, kinds: ['chat'], ...noFaults, sabotage: 'resendChat' });
     expect(report.duplicateSends.some((f) => /received for 1 send/.test(f.detail))).toBe(true);
     expect(report.duplicateSends.some((f) => /emulator session .* received 2 messages for 1 send/.test(f.detail))).toBe(true);
+  });
+
+  test('counts a timer left pending after the run as a handle left open', async () => {
+    const report = await runSoak({ ops: 10, seed: 3, concurrency: 4, kinds: ['credits'], ...noFaults, sabotage: 'leakTimer' });
+    expect(report.leftOpen.timers).toHaveLength(1);
+    expect(report.handlesLeftOpen).toBe(1);
+    expect(formatReport(report)).toMatch(/handles left open {6}1 /);
   });
 
   test('counts a render submitted twice by one create as an excess submission', async () => {
