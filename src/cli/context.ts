@@ -9,7 +9,7 @@ import { requireBaseURL } from '../core/args.js';
 import { InvalidArgumentError, MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
 import { FileTokenStore } from '../node/index.js';
 import { createEmulatorCore, type EmulatorCore, type EmulatorOptions } from '../testing/emulator/index.js';
-import { UsageError, type RunIds } from './errors.js';
+import { UsageError, type RunIds, type RunSetup } from './errors.js';
 import { createUi, type Ui } from './ui/output.js';
 import type { CliIo } from './ui/types.js';
 
@@ -41,6 +41,8 @@ export interface Context {
   timing: Timing;
   /** True when `--emulator` is on (URLs it prints only work inside this process). */
   emulated: boolean;
+  /** How the run was set up, for the next-step hints of its errors. */
+  setup: RunSetup;
   /** Ends open emulator streams. */
   close(): void;
 }
@@ -147,6 +149,12 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     ids: {},
     timing,
     emulated: emulator !== undefined,
+    setup: {
+      emulated: emulator !== undefined,
+      tokenFrom: options.token !== undefined ? 'flag' : env.NEMO_TOKEN ? 'env' : 'saved',
+      configDir: configDir(env),
+      baseURL: nemo.baseURL,
+    },
     close() {
       ui.close();
       emulator?.closeStreams(new Error('The command ended'));

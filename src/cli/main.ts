@@ -53,6 +53,8 @@ function buildProgram(io: CliIo, run: (work: (ctx: Context) => Promise<number>, 
       getOutHelpWidth: () => io.stdout.columns ?? 100,
       getErrHelpWidth: () => io.stderr.columns ?? 100,
     });
+  // Before the commands are added, which copy it: each command's help lists the global flags too.
+  program.configureHelp({ showGlobalOptions: true });
   const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
 
   program
@@ -115,7 +117,6 @@ function buildProgram(io: CliIo, run: (work: (ctx: Context) => Promise<number>, 
       run((ctx) => emulatorCommand(ctx, options), { ...globals(command), emulator: false }),
     );
 
-  program.configureHelp({ showGlobalOptions: true });
   return program;
 }
 
@@ -167,7 +168,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 // Prints the failure (one line, or a JSON line) and picks the exit code.
 function report(error: unknown, io: CliIo, ctx: Context | undefined, json: boolean): number {
   ctx?.ui.close();
-  const ids = ctx?.ids ?? {};
+  const ids = { ...ctx?.ids, ...ctx?.setup };
   if (isInterrupt(error, io.signal)) {
     const line = interruptLine(ids);
     if (json) io.stdout.write(`${JSON.stringify({ error: { name: 'Interrupted', message: line, sessionId: ids.sessionId, renderId: ids.renderId, exitCode: exitCodes.interrupted } })}\n`);

@@ -178,7 +178,7 @@ describe('a failure after the render is paid for tells how to resume', () => {
 
 describe('upload refuses an empty file or an unsupported type before sending', () => {
   test.each([
-    ['an empty .mp4', 'empty.mp4', '', /^Error: files\[0\] \("empty\.mp4"\) is empty: 0 bytes\./],
+    ['an empty .mp4', 'empty.mp4', '', /^Error: \/.*\/empty\.mp4 is empty \(0 bytes\): there is nothing to upload\.\n$/],
     ['a .pdf', 'brief.pdf', '%PDF-1.7', /^Error: Unsupported file type: "brief\.pdf"/],
   ])('%s: exit 2 and no upload request', async (_, name, content, message) => {
     server = await serve({ tokens: [token] });

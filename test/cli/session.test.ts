@@ -54,7 +54,10 @@ describe('nemovideo state / credits', () => {
     server = await serve({ tokens: [token] });
     const r = await cli(['state', 'sess_missing']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error: Session not found .*Session: sess_missing\n$/m);
+    expect(r.stderr.split('\n').filter((line) => line.startsWith('Error'))).toEqual([
+      'Error: Session sess_missing was not found: it expired after being idle, or it was made by another user (another token or client id). ' +
+        'This run used the --token you gave: pass the token that made the session. To start again: nemovideo generate "<prompt>"',
+    ]);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });
@@ -131,7 +134,7 @@ describe('nemovideo upload', () => {
     server = await serve({ tokens: [token] });
     const r = await cli(['upload', 'sess_any', join(home, 'nope.mp4')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('ENOENT');
+    expect(r.stderr).toBe(`Error: File not found: ${join(home, 'nope.mp4')}\n`);
     expect(server.emulator.inspect().requests).toHaveLength(0);
   });
 });

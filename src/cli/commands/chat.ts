@@ -5,7 +5,7 @@
  */
 import { describeChanges, StreamInterruptedError, StreamTimeoutError, summarizeTimeline, type ChatResult } from '../../index.js';
 import type { Context } from '../context.js';
-import { exitCodes } from '../errors.js';
+import { exitCodes, UsageError } from '../errors.js';
 import { createChatView, stillWorking } from '../ui/chat-view.js';
 import { checkId } from './shared.js';
 
@@ -13,6 +13,7 @@ import { checkId } from './shared.js';
 export async function chatCommand(ctx: Context, sessionId: string, message: string): Promise<number> {
   const { ui, nemo, ids, timing, signal } = ctx;
   checkId(sessionId, '<session>');
+  if (message.trim() === '') throw new UsageError('<message> is empty: say what to change, e.g. nemovideo chat <session> "add a title".');
   ids.sessionId = sessionId;
   ui.status('Reading the session');
   // The baseline tells what the message changed; it also fails fast on an unknown session.

@@ -3,9 +3,9 @@
  * earlier, paying nothing again), then print the link or download it with `--out`.
  * @module
  */
-import type { RenderJob } from '../../index.js';
+import { APIError, SessionNotFoundError, type RenderJob } from '../../index.js';
 import type { Context } from '../context.js';
-import { exitCodes } from '../errors.js';
+import { exitCodes, UnknownRenderError } from '../errors.js';
 import { checkId, checkOut, downloadVideo, renderFollower } from './shared.js';
 
 /** Options of `export`. */
@@ -30,7 +30,13 @@ export async function exportCommand(ctx: Context, sessionId: string, options: Ex
     if (resume !== undefined) {
       ids.renderId = resume;
       ui.status(`Following render ${resume}`);
-      job = await nemo.render.wait(resume, { ...timing.render, sessionId, signal, onProgress });
+      job = await nemo.render.wait(resume, { ...timing.render, sessionId, signal, onProgress }).catch((error: unknown) => {
+        // The service answers 404 for a render id this account does not have (mistyped, or another token's).
+        if (error instanceof APIError && !(error instanceof SessionNotFoundError) && (error.status === 404 || error.code === 404)) {
+          throw new UnknownRenderError(resume, sessionId, error);
+        }
+        throw error;
+      });
     } else {
       ui.status('Reading the draft');
       job = await nemo.render.export(sessionId, { ...timing.render, signal, onProgress });

@@ -5,7 +5,7 @@
  */
 import { describeChanges, type GenerateProgress } from '../../index.js';
 import type { Context } from '../context.js';
-import { exitCodes, UsageError } from '../errors.js';
+import { emulatorGone, exitCodes, UsageError } from '../errors.js';
 import { createChatView, stillWorking } from '../ui/chat-view.js';
 import { withoutRaw } from '../ui/json.js';
 import { checkOut, downloadVideo, renderFollower } from './shared.js';
@@ -21,6 +21,8 @@ export interface GenerateCommandOptions {
 /** Runs `generate`; resolves with the exit code. */
 export async function generateCommand(ctx: Context, prompt: string, options: GenerateCommandOptions): Promise<number> {
   const { ui, nemo, ids, timing, signal } = ctx;
+  if (prompt.trim() === '') throw new UsageError('<prompt> is empty: say what the video is about, e.g. nemovideo generate "a 30-second video about a coffee brand launch".');
+  if (options.language !== undefined && options.language.trim() === '') throw new UsageError('--language is empty: give a language code such as en or zh-CN, or leave it out.');
   if (options.out !== undefined && !options.export) throw new UsageError('--out needs the export: drop --no-export, or --out.');
   // Checked before the session is made: a render is never paid for a file that cannot be written.
   const out = options.out !== undefined ? await checkOut(options.out) : undefined;
@@ -95,7 +97,13 @@ export async function generateCommand(ctx: Context, prompt: string, options: Gen
   if (result.url) ui.print(`${style.bold('Video:')}  ${result.url}${ctx.emulated ? style.dim(' (in-process emulator: only reachable during this run)') : ''}`);
   if (saved) ui.print(`${style.bold('Saved:')}  ${saved.path}`);
   if (result.claimUrl) ui.print(`${style.bold('Open in NemoVideo:')} ${result.claimUrl}${ctx.emulated ? style.dim(' (an emulator link: not valid on the real site)') : ''}`);
-  ui.print(`${style.bold('Session:')} ${result.sessionId}  ${style.dim(`(edit: nemovideo chat ${result.sessionId} "<message>")`)}`);
+  if (ctx.emulated) {
+    // The emulator ended with this run: `nemovideo chat <session>` would only find nothing.
+    ui.print(`${style.bold('Session:')} ${result.sessionId}`);
+    ui.print(style.dim(emulatorGone));
+  } else {
+    ui.print(`${style.bold('Session:')} ${result.sessionId}  ${style.dim(`(edit: nemovideo chat ${result.sessionId} "<message>")`)}`);
+  }
   if (result.exportError) {
     ui.warn(`Export blocked: ${result.exportError.message}`);
     return exitCodes.credits;

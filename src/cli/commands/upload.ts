@@ -3,15 +3,31 @@
  * URLs the backend fetches (another), with a bar for the bytes sent.
  * @module
  */
-import type { UploadedFile } from '../../index.js';
+import { stat } from 'node:fs/promises';
+import type { UploadedFile, UploadFile } from '../../index.js';
 import { fileFromPath } from '../../node/index.js';
 import type { Context } from '../context.js';
-import { exitCodes, UsageError } from '../errors.js';
+import { exitCodes, fsSentence, UsageError } from '../errors.js';
 import { withoutRaw } from '../ui/json.js';
 import { checkId } from './shared.js';
 
 const isUrl = (input: string) => /^[a-z][a-z\d+.-]*:\/\//i.test(input);
 
+// The SDK's rule for upload URLs, checked here so that no file is sent before a bad URL is refused.
+const isHttpUrl = (input: string) => URL.canParse(input) && /^https?:$/.test(new URL(input).protocol);
+
+/** Opens a file to upload, or says in plain words why it cannot be (`File not found: <path>`). */
+async function openInput(path: string): Promise<UploadFile> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw new UsageError(fsSentence(error, path) ?? `Cannot read ${path}: ${(error as Error).message}`);
+  });
+  if (info.isDirectory()) throw new UsageError(`${path} is a folder: name the files in it, e.g. ${path.replace(/[/\\]+$/, '')}/*.mp4`);
+  if (!info.isFile()) throw new UsageError(`${path} is not a regular file.`);
+  if (info.size === 0) throw new UsageError(`${path} is empty (0 bytes): there is nothing to upload.`);
+  return fileFromPath(path).catch((error: unknown) => {
+    throw new UsageError(fsSentence(error, path) ?? `Cannot read ${path}: ${(error as Error).message}`);
+  });
+}
 
 /** `video 3s 320×180`. */
 function describeFile(file: UploadedFile): string {
@@ -27,10 +43,11 @@ export async function uploadCommand(ctx: Context, sessionId: string, inputs: str
   ids.sessionId = sessionId;
   const urls = inputs.filter(isUrl);
   for (const url of urls) {
-    if (!/^https?:\/\//i.test(url)) throw new UsageError(`Only http(s) URLs can be uploaded, got ${url}.`);
+    if (!isHttpUrl(url)) throw new UsageError(`Only http(s) URLs can be uploaded, got ${JSON.stringify(url)}.`);
   }
   // Opening every file first: a missing one fails the run before anything is sent.
-  const files = await Promise.all(inputs.filter((input) => !isUrl(input)).map((path) => fileFromPath(path)));
+  const files: UploadFile[] = [];
+  for (const path of inputs.filter((input) => !isUrl(input))) files.push(await openInput(path));
   const uploaded: UploadedFile[] = [];
   let applied = true;
   if (files.length > 0) {

@@ -48,7 +48,7 @@ export interface UiOptions {
 /** Makes the output of one run. */
 export function createUi({ stdout, stderr, mode, quiet, color }: UiOptions): Ui {
   const style = createStyle(mode === 'tty' && color);
-  const status: Status = mode === 'json' || quiet ? silentStatus : mode === 'tty' ? spinnerStatus(stderr, style) : lineStatus(stderr);
+  const status: Status = mode === 'json' || quiet ? silentStatus : mode === 'tty' ? spinnerStatus(stderr, style, color) : lineStatus(stderr);
   const line = (stream: CliStream, text: string) => status.around(() => stream.write(`${text}\n`));
   let openBar: Bar | undefined;
   return {

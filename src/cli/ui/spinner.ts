@@ -18,8 +18,38 @@ export interface Status {
   around(write: () => void): void;
 }
 
-/** A spinner on `stream` (a terminal), its text followed by the time since it first started. */
-export function spinnerStatus(stream: CliStream, style: Style): Status {
+// SGR sequences (colours, bold, dim): `\u001b[36m`…; cursor moves and line clears are kept.
+// eslint-disable-next-line no-control-regex
+const sgr = /\u001b\[[\d;:]*m/g;
+
+/**
+ * The stream as yocto-spinner sees it, without colours: it paints its frame cyan whatever the
+ * run asked (it decides from the process, not from `--no-color`), so the colour is taken out here.
+ */
+function uncoloured(stream: CliStream): CliStream {
+  // A wrapper object, not a proxy: yocto-spinner replaces the `write` of the stream it is given
+  // while it spins, and that must not reach the real stream.
+  const tty = stream as CliStream & { cursorTo?: (...args: unknown[]) => unknown; moveCursor?: (...args: unknown[]) => unknown; clearLine?: (...args: unknown[]) => unknown };
+  return {
+    get isTTY() {
+      return tty.isTTY;
+    },
+    get columns() {
+      return tty.columns;
+    },
+    write: (chunk: string) => tty.write(typeof chunk === 'string' ? chunk.replace(sgr, '') : chunk),
+    cursorTo: (...args: unknown[]) => tty.cursorTo?.(...args),
+    moveCursor: (...args: unknown[]) => tty.moveCursor?.(...args),
+    clearLine: (...args: unknown[]) => tty.clearLine?.(...args),
+  } as CliStream;
+}
+
+/**
+ * A spinner on `stream` (a terminal), its text followed by the time since it first started.
+ * Without `color` (`--no-color`, `NO_COLOR`), the spinner is drawn without colours too.
+ */
+export function spinnerStatus(stream: CliStream, style: Style, color = true): Status {
+  const target = color ? stream : uncoloured(stream);
   let spinner: Spinner | undefined;
   let text = '';
   let started: number | undefined;
@@ -28,7 +58,7 @@ export function spinnerStatus(stream: CliStream, style: Style): Status {
   const start = () => {
     started ??= Date.now();
     // handleSignals: false — main owns SIGINT (abort, then the resume hint).
-    spinner = yoctoSpinner({ text: line(), stream: stream as unknown as Writable, handleSignals: false }).start();
+    spinner = yoctoSpinner({ text: line(), stream: target as unknown as Writable, handleSignals: false }).start();
     ticker = setInterval(() => {
       if (spinner) spinner.text = line();
     }, 1000);
