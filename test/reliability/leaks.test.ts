@@ -4,9 +4,10 @@
  * the SDK's success, error and abort paths over real sockets and in process.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { NemoVideo } from '../../src/index.js';
+import { MemoryTokenStore, NemoVideo } from '../../src/index.js';
 import { createEmulator, startEmulator, type Emulator, type EmulatorOptions, type RunningEmulator } from '../../src/testing/index.js';
 import { leakCheck, loopback } from './helpers.js';
+import { hostileErrorFrame } from './soak-engine.js';
 
 describe('the leak check catches what it is meant to catch', () => {
   let server: Awaited<ReturnType<typeof loopback>>;
@@ -136,6 +137,12 @@ const scenarios: Scenario[] = [
     await n.chat.send(sessionId, 'make a 3-second video about tea', { signal }).finalResult();
     return n.render.export(sessionId, { intervalMs: 10, signal });
   }, 'RenderFailedError'],
+  ['a hostile bare error frame (a megabyte of spaces, a keyword repeated) is AgentError', { faults: { errorFrame: { afterEvents: 1, data: hostileErrorFrame } } }, async (n, signal) => {
+    const error = await n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a 3-second video about tea', { signal }).finalResult().catch((e: unknown) => e);
+    // Cut to a readable length, whatever the frame's size.
+    expect((error as Error).message.length).toBeLessThan(1_000);
+    throw error;
+  }, 'AgentError'],
   ['chat.send aborted mid-stream rejects with the reason', { generationMs: 5_000 }, async (n, signal, abort) => {
     const stream = n.chat.send((await n.sessions.create({}, { signal })).sessionId, 'make a video about tea', { signal });
     for await (const event of stream) if (event.type === 'tool_call') abort(newReason());
@@ -177,6 +184,33 @@ describe.each([
       (error: unknown) => nameOf(error),
     );
     expect(outcome).toBe(expected);
+    await check.expectNone();
+    await server?.close();
+  });
+});
+
+describe('a token renewal held open while calls meet 1001', () => {
+  test.each([
+    ['over real sockets', true],
+    ['in process', false],
+  ] as const)('%s: one renewal for every concurrent call, all succeed, nothing left behind', async (_where, overHttp) => {
+    const options: EmulatorOptions = { ...quick, faults: { delays: [{ path: '/api/auth/anonymous-token', delayMs: 150 }] } };
+    const server = overHttp ? await startEmulator(options) : undefined;
+    const emu = server?.emulator ?? createEmulator(options);
+    const store = new MemoryTokenStore();
+    const nemo = new NemoVideo({ clientId: 'leak-renewal', tokenStore: store, ...(server ? { baseURL: server.url } : { fetch: emu.fetch }) });
+    await nemo.credits.balance();
+    const stale = (await store.get())?.token;
+    expect(stale).toMatch(/^nmv_/);
+    emu.expireToken(stale!);
+    const controller = new AbortController();
+    const check = leakCheck({ signals: [controller.signal] });
+    const balances = await Promise.all(Array.from({ length: 4 }, () => nemo.credits.balance({ signal: controller.signal })));
+    expect(balances).toHaveLength(4);
+    expect((await store.get())?.token).not.toBe(stale);
+    const requests = emu.inspect().requests;
+    expect(requests.filter((r) => r.path === '/api/auth/anonymous-token')).toHaveLength(2);
+    expect(requests.filter((r) => r.status === 401).length).toBeGreaterThan(0);
     await check.expectNone();
     await server?.close();
   });
