@@ -22,6 +22,7 @@ Usage: nemovideo-mcp [options]
   --allow-host <name>    accept this Host header (repeatable; for a non-loopback --host)
   --allow-dir <dir>      let upload_media read local files under this folder (repeatable; stdio only)
   --emulator             run against an in-process emulator: no account, no network, fast fake renders
+                         (NEMO_TOKEN is ignored)
   --base-url <url>       API base (default: env NEMO_API_URL, else the production API)
   --poll-interval <ms>   how often to read state and renders (default: the documented cadences)
   --version, --help
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
   let closeEmulator: (() => Promise<void>) | undefined;
   if (flags.emulator) {
     // Loaded only here: the emulator (and msw) cost nothing to a server on the real API.
+    // The emulator gets its own anonymous identity: a real token never goes to it.
+    delete process.env.NEMO_TOKEN;
     const { startEmulator } = await import('nemovideo/testing');
     const emu = await startEmulator({ ...fastEmulator, seed: process.env.NEMO_EMULATOR_SEED });
     closeEmulator = () => emu.close();

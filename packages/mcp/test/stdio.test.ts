@@ -19,7 +19,8 @@ beforeAll(() => requireBuild());
 describe('nemovideo-mcp --emulator', () => {
   let c: Connected;
   beforeAll(async () => {
-    c = await connectStdio({ args: ['--emulator'] });
+    // NEMO_TOKEN is ignored in emulator mode (an emulator must never receive a real token).
+    c = await connectStdio({ args: ['--emulator'], env: { NEMO_TOKEN: 'nmv_usr_real_token_not_for_the_emulator' } });
   });
   afterAll(async () => {
     await c?.close();
@@ -136,6 +137,9 @@ describe('nemovideo-mcp --emulator', () => {
     const unknown = await c.client.callTool({ name: 'edit_video', arguments: { session_id: 'sess_does_not_exist', instruction: 'add music' } });
     expect(unknown.isError).toBe(true);
     expect(textOf(unknown)).toBe('Session sess_does_not_exist does not exist or has expired: call create_video without session_id to start a new one.');
+    await expect(c.client.readResource({ uri: 'nemovideo://sessions/sess_gone/timeline' })).rejects.toThrow(
+      /Session sess_gone does not exist or has expired: call create_video without session_id/,
+    );
     const credits = await c.client.callTool({ name: 'get_credits', arguments: {} });
     expect(credits.structuredContent).toMatchObject({ available: expect.any(Number) });
     for (const text of [textOf(missing), textOf(unknown)]) expect(text).not.toMatch(/\n\s+at |Error:/);
