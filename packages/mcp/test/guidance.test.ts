@@ -58,6 +58,25 @@ describe('what the service refuses, as guidance', () => {
     }
   });
 
+  test('cut streams: create_video and edit_video recover from the state, each message sent once', async () => {
+    const emu = await startEmulator({ ...fastEmulator, faults: { dropStreamAfterEvents: 1 }, tokens: { nmv_usr_cut_test: {} } });
+    const c = await connectStdio({ args: ['--base-url', emu.url, '--poll-interval', '300'], env: { NEMO_TOKEN: 'nmv_usr_cut_test' } });
+    try {
+      const { result: created } = await callWithProgress(c, 'create_video', { prompt: 'a video about a windmill', export: false });
+      expect(created.isError, textOf(created)).toBeFalsy();
+      const sessionId = (created.structuredContent as { session_id: string }).session_id;
+      const { result, progress } = await callWithProgress(c, 'edit_video', { session_id: sessionId, instruction: 'add a title "Old Mill"' });
+      expect(result.isError, textOf(result)).toBeFalsy();
+      expect((result.structuredContent as { changes: string[] }).changes.join('\n')).toMatch(/Title/);
+      expect(progress.some((p) => /was cut; reading the session state/.test(p.message ?? ''))).toBe(true);
+      const session = emu.emulator.inspect().sessions.find((s) => s.sessionId === sessionId)!;
+      expect(session.messages).toEqual(['a video about a windmill', 'add a title "Old Mill"']);
+    } finally {
+      await c.close();
+      await emu.close();
+    }
+  });
+
   test('a long wait sends keep-alive progress at least every 10 s', async () => {
     const emu = await startEmulator({ ...fastEmulator, generationMs: 7_000, tokens: { nmv_usr_keepalive: {} } });
     const c = await connectStdio({ args: ['--base-url', emu.url, '--poll-interval', '500'], env: { NEMO_TOKEN: 'nmv_usr_keepalive' } });
