@@ -40,3 +40,32 @@ describe('docs/cli.md', () => {
     expect(documented.filter((flag) => !known.has(flag))).toEqual([]);
   });
 });
+
+describe('docs/cli.md › Output', () => {
+  test('documents every progress phase a whole `generate --json --out` prints, `done` included', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const home = await mkdtemp(join(tmpdir(), 'nemovideo-cli-help-'));
+    try {
+      let out = '';
+      const code = await main(['generate', 'a 10-second video about a lighthouse', '--emulator', '--json', '--out', join(home, 'v.mp4')], {
+        stdout: { write: (s: string) => void (out += s) },
+        stderr: { write: () => {} },
+        env: { HOME: home },
+      });
+      expect(code).toBe(0);
+      const phases = new Set(
+        out
+          .split('\n')
+          .filter((line) => line.startsWith('{"progress"'))
+          .map((line) => (JSON.parse(line) as { progress: { phase: string } }).progress.phase),
+      );
+      expect([...phases]).toEqual(expect.arrayContaining(['session', 'state', 'render', 'done', 'download']));
+      const output = cliMd.slice(cliMd.indexOf('## Output'), cliMd.indexOf('## Errors'));
+      for (const phase of phases) expect(output, phase).toMatch(new RegExp(`"phase": (?:[^|]*\\\\\\| )*"${phase}"`));
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
