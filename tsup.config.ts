@@ -1,6 +1,8 @@
 import { defineConfig, type Options } from 'tsup';
 
-const entries = { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts' };
+// `testing/msw` is the only entry that imports msw (an optional peer): nothing else may import it,
+// so that `nemovideo/testing` loads, and its declarations type-check, without msw installed.
+const entries = { index: 'src/index.ts', node: 'src/node/index.ts', testing: 'src/testing/index.ts', 'testing/msw': 'src/testing/msw.ts' };
 
 const library: Options = {
   target: 'es2022',
@@ -10,7 +12,7 @@ const library: Options = {
   treeshake: true,
   // Keep `node:` specifiers: Deno and bundlers need them to tell built-ins from packages.
   removeNodeProtocol: false,
-  external: [/^node:/],
+  external: [/^node:/, /^msw(\/|$)/],
 };
 
 export default defineConfig([

@@ -1,7 +1,9 @@
 /**
- * `nemovideo/testing`: an in-memory NemoVideo backend for tests and demos. It speaks
- * PROTOCOL.md (envelopes, error codes, ADK SSE with heartbeats, uploads, credits, drafts,
- * renders serving a real MP4) and takes faults to inject.
+ * `nemovideo/testing`: an in-memory NemoVideo backend for tests and demos. It speaks the wire
+ * protocol of [docs/protocol.md](../../docs/protocol.md) (envelopes, error codes, ADK SSE with
+ * heartbeats, uploads, credits, drafts, renders serving a real MP4) and takes faults to inject.
+ * It needs no msw: pass `emu.fetch` to the client, or listen with `startEmulator`. For msw, the
+ * handlers are in `nemovideo/testing/msw`.
  *
  * @example
  * ```ts
@@ -15,7 +17,6 @@
  * ```
  * @module
  */
-import type { HttpHandler } from 'msw';
 import { createEmulatorCore, type EmulatorCore } from './emulator/emulator.js';
 import {
   processEnvironment,
@@ -25,21 +26,19 @@ import {
   type StartEmulatorOptions,
 } from './emulator/server.js';
 import type { EmulatorOptions } from './emulator/types.js';
-import { mswHandlers } from './msw.js';
-
-/** An in-memory NemoVideo backend. */
-export interface Emulator extends EmulatorCore {
-  /** msw handlers for it: `setupServer(...emu.handlers)`. They match API paths on any origin. */
-  handlers: HttpHandler[];
-}
 
 /**
- * Makes an in-memory NemoVideo backend. Pass `emu.fetch` as the client's `fetch` option, or
- * `emu.handlers` to msw; read what happened with `emu.inspect()`.
+ * An in-memory NemoVideo backend: `fetch` for the client's `fetch` option, `handle` for a server
+ * or msw (`mswHandlers(emu)` from `nemovideo/testing/msw`), `inspect()` for assertions.
+ */
+export type Emulator = EmulatorCore;
+
+/**
+ * Makes an in-memory NemoVideo backend. Pass `emu.fetch` as the client's `fetch` option (or
+ * `mswHandlers(emu)` from `nemovideo/testing/msw` to msw); read what happened with `emu.inspect()`.
  */
 export function createEmulator(options?: EmulatorOptions): Emulator {
-  const core = createEmulatorCore(options);
-  return { ...core, handlers: mswHandlers(core) };
+  return createEmulatorCore(options);
 }
 
 /**
@@ -53,7 +52,6 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   return serveEmulator(createEmulator(withEnvironmentToken(rest, processEnvironment())), { port, host });
 }
 
-export { mswHandlers } from './msw.js';
 export { isEmulatorPath } from './emulator/handlers.js';
 export type { EmulatorCore } from './emulator/emulator.js';
 export type { RunningEmulator, StartEmulatorOptions } from './emulator/server.js';

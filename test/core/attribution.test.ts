@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { NemoVideo } from '../../src/index.js';
 import { createEmulator } from '../../src/testing/index.js';
+import { mswHandlers } from '../../src/testing/msw.js';
 import { VERSION } from '../../src/version.js';
 import { base, mockApi, type Seen } from '../helpers/msw.js';
 
@@ -23,7 +24,7 @@ const endpoints: [name: string, method: string, path: RegExp][] = [
 
 /** Calls every endpoint once on the emulator (through msw) and returns what reached the wire. */
 async function callEverything(nemo: NemoVideo): Promise<Seen[]> {
-  api.use(...createEmulator({ seed: 3, ...timing }).handlers);
+  api.use(...mswHandlers(createEmulator({ seed: 3, ...timing })));
   const { sessionId, taskId } = await nemo.sessions.create();
   await nemo.chat.send(sessionId, 'generate a 10-second video about a lighthouse').finalResult();
   await nemo.uploads.create(sessionId, { files: [new Blob([new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112])], { type: 'video/mp4' })] });

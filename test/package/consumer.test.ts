@@ -16,25 +16,29 @@ const execFile = promisify(execFileCb);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 let project = '';
+let bare = ''; // a second consumer project, without msw
 let tarball = '';
 
-/** Links a package of this repo's node_modules into the consumer project. */
-function link(name: string): void {
-  const target = join(project, 'node_modules', name);
+/** Links a package of this repo's node_modules into a consumer project. */
+function link(name: string, into = project): void {
+  const target = join(into, 'node_modules', name);
   mkdirSync(dirname(target), { recursive: true });
   symlinkSync(join(root, 'node_modules', name), target, 'dir');
 }
 
 // One consumer file, valid under every resolution mode. It must compile against the published
-// declarations only: `@ts-expect-error` lines prove the types are real, not `any`.
-const consumerSource = (withTesting: boolean) => `
+// declarations only: `@ts-expect-error` lines prove the types are real, not `any`. It uses
+// `nemovideo/testing` but not msw: it type-checks in a project without msw.
+const consumerSource = `
 import { NemoVideo, NemoVideoCore, Chat, RateLimitError, isNemoVideoError, decodeDraft, summarizeTimeline, MemoryTokenStore } from 'nemovideo';
 import type { ChatEvent, RenderJob, SessionState, Draft } from 'nemovideo';
 import { FileTokenStore, fileFromPath, downloadToFile } from 'nemovideo/node';
-${withTesting ? `import { createEmulator, startEmulator } from 'nemovideo/testing';
-import type { Emulator } from 'nemovideo/testing';
+import { createEmulator, startEmulator } from 'nemovideo/testing';
+import type { Emulator, RunningEmulator } from 'nemovideo/testing';
 const emu: Emulator = createEmulator({ seed: 1 });
-export const start = startEmulator;` : 'const emu = { fetch: globalThis.fetch };'}
+export const start: () => Promise<RunningEmulator> = () => startEmulator({ renderTimeMs: 0 });
+// @ts-expect-error: emulator options are typed
+createEmulator({ renderTimeMs: 'fast' });
 const nemo = new NemoVideo({ token: 'nmv_usr_consumer', fetch: emu.fetch, tokenStore: new MemoryTokenStore() });
 
 export async function flow(): Promise<string> {
@@ -67,16 +71,45 @@ export const coreChat = (): Promise<string> => new Chat(new NemoVideoCore({ toke
 export const notAClient = () => new Chat({ token: 'nmv_usr_consumer' });
 `;
 
-// Each mode as a consumer would configure it; `files` picks the module kinds that mode knows.
-// msw 3 (behind `nemovideo/testing`) is ESM-only and its own types need node16 or later: a
+// The msw subpath, for a consumer that has msw: its handlers are msw's own type.
+const mswSource = `
+import type { HttpHandler } from 'msw';
+import { createEmulator } from 'nemovideo/testing';
+import { mswHandlers } from 'nemovideo/testing/msw';
+export const handlers: HttpHandler[] = mswHandlers(createEmulator({ seed: 1 }));
+// @ts-expect-error: it takes an emulator
+mswHandlers({});
+`;
+
+// Each mode as a consumer would configure it; \`files\` picks the module kinds that mode knows.
+// msw 3 (behind \`nemovideo/testing/msw\`) is ESM-only and its own types need node16 or later: a
 // CommonJS file may use it under nodenext (which models Node's require(esm)), not under node16
 // (TS1479), and node10 cannot resolve msw's types at all; there the consumer leaves it out.
 const modes = {
-  node10: { compilerOptions: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }, files: ['consumer-core.ts'] },
-  node16: { compilerOptions: { module: 'node16', moduleResolution: 'node16' }, files: ['consumer.mts', 'consumer-core.cts'] },
-  nodenext: { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'] },
-  bundler: { compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer.ts'] },
+  node10: { compilerOptions: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }, files: ['consumer.ts'], msw: [] },
+  node16: { compilerOptions: { module: 'node16', moduleResolution: 'node16' }, files: ['consumer.mts', 'consumer.cts'], msw: ['msw.mts'] },
+  nodenext: { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, files: ['consumer.mts', 'consumer.cts'], msw: ['msw.mts', 'msw.cts'] },
+  bundler: { compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer.ts'], msw: ['msw.ts'] },
 } as const;
+
+// Without msw: \`nemovideo/testing\` loads, makes an in-process emulator and starts one over HTTP;
+// \`nemovideo/testing/msw\` is the only subpath that fails, naming msw.
+const withoutMsw = (load: string, loadMsw: string) => `
+${load}
+const emu = testing.createEmulator({ seed: 4, renderTimeMs: 0 });
+const inProcess = new sdk.NemoVideo({ fetch: emu.fetch, tokenStore: new sdk.MemoryTokenStore() });
+const a = await inProcess.sessions.create();
+const running = await testing.startEmulator({ seed: 4, renderTimeMs: 0 });
+const overHttp = new sdk.NemoVideo({ baseURL: running.url, tokenStore: new sdk.MemoryTokenStore() });
+const b = await overHttp.sessions.create();
+await running.close();
+const msw = await ${loadMsw}.then(() => 'loaded', (e) => [e.code, /'msw'/.test(e.message)]);
+console.log(JSON.stringify({
+  inProcess: typeof a.sessionId,
+  overHttp: [typeof b.sessionId, running.emulator.inspect().requests.length, running.url.startsWith('http://127.0.0.1:')],
+  msw,
+}));
+`;
 
 // Runs the same checks from ESM (`import`), CJS (`require`) and CJS with dynamic `import()`.
 const runtimeCheck = (load: string) => `
@@ -116,31 +149,40 @@ beforeAll(async () => {
   // `npm test` builds first; pack exactly what `npm publish` would upload.
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as [{ filename: string }];
   tarball = join(project, packed.filename);
-  mkdirSync(join(project, 'node_modules/nemovideo'), { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', join(project, 'node_modules/nemovideo'), '--strip-components=1']);
+  bare = mkdtempSync(join(tmpdir(), 'nemovideo-consumer-without-msw-'));
+  for (const dir of [project, bare]) {
+    mkdirSync(join(dir, 'node_modules/nemovideo'), { recursive: true });
+    execFileSync('tar', ['-xzf', tarball, '-C', join(dir, 'node_modules/nemovideo'), '--strip-components=1']);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    for (const file of ['consumer.ts', 'consumer.mts', 'consumer.cts']) writeFileSync(join(dir, file), consumerSource);
+    for (const [mode, { compilerOptions, files, msw }] of Object.entries(modes)) {
+      const options = { ...compilerOptions, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false, esModuleInterop: true };
+      writeFileSync(join(dir, `tsconfig.${mode}.json`), JSON.stringify({ compilerOptions: options, files: dir === project ? [...files, ...msw] : files }));
+    }
+  }
+  for (const file of ['msw.ts', 'msw.mts', 'msw.cts']) writeFileSync(join(project, file), mswSource);
   const manifest = JSON.parse(readFileSync(join(project, 'node_modules/nemovideo/package.json'), 'utf8')) as { dependencies: Record<string, string> };
   // Only what the tarball declares (a dependency missing from package.json fails here), plus
-  // what a consumer of `nemovideo/testing` and of Node types installs.
-  for (const name of [...Object.keys(manifest.dependencies), 'msw', '@types/node']) link(name);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  for (const file of ['consumer.ts', 'consumer.mts', 'consumer.cts']) writeFileSync(join(project, file), consumerSource(true));
-  for (const file of ['consumer-core.ts', 'consumer-core.cts']) writeFileSync(join(project, file), consumerSource(false));
-  for (const [mode, { compilerOptions, files }] of Object.entries(modes)) {
-    const options = { ...compilerOptions, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false, esModuleInterop: true };
-    writeFileSync(join(project, `tsconfig.${mode}.json`), JSON.stringify({ compilerOptions: options, files }));
+  // Node's types, and msw in the first project only (what a user of \`nemovideo/testing/msw\` installs).
+  for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
+    link(name);
+    link(name, bare);
   }
+  link('msw');
   writeFileSync(join(project, 'esm.mjs'), runtimeCheck(`import * as sdk from 'nemovideo'; import * as node from 'nemovideo/node'; import * as testing from 'nemovideo/testing';`));
   writeFileSync(join(project, 'cjs.cjs'), `(async () => {${runtimeCheck(`const sdk = require('nemovideo'); const node = require('nemovideo/node'); const testing = require('nemovideo/testing');`)}})();`);
   writeFileSync(join(project, 'dynamic.cjs'), `(async () => {${runtimeCheck(`const sdk = await import('nemovideo'); const node = await import('nemovideo/node'); const testing = await import('nemovideo/testing');`)}})();`);
   writeFileSync(join(project, 'cross.cjs'), `(async () => {${crossBuild}})();`);
+  writeFileSync(join(bare, 'esm.mjs'), withoutMsw(`import * as sdk from 'nemovideo'; import * as testing from 'nemovideo/testing';`, `import('nemovideo/testing/msw')`));
+  writeFileSync(join(bare, 'cjs.cjs'), `(async () => {${withoutMsw(`const sdk = require('nemovideo'); const testing = require('nemovideo/testing');`, `Promise.resolve().then(() => require('nemovideo/testing/msw'))`)}})();`);
 }, 60_000);
 
 afterAll(() => {
-  if (project) rmSync(project, { recursive: true, force: true });
+  for (const dir of [project, bare]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(file: string): Promise<unknown> {
-  const { stdout } = await execFile(process.execPath, [file], { cwd: project, encoding: 'utf8' });
+async function run(file: string, cwd = project): Promise<unknown> {
+  const { stdout } = await execFile(process.execPath, [file], { cwd, encoding: 'utf8' });
   return JSON.parse(stdout);
 }
 
@@ -154,7 +196,7 @@ describe('the packed package in a consumer project', () => {
   test.each(Object.keys(modes))('type-checks under moduleResolution %s', async (mode) => {
     const result = await execFile(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: project, encoding: 'utf8' }).catch((e: { stdout: string }) => e);
     expect(result.stdout).toBe('');
-  });
+  }, 60_000);
 
   const expected = {
     sessionId: 'string',
@@ -182,8 +224,40 @@ describe('the packed package in a consumer project', () => {
     });
   });
 
+  test('the msw handlers come from nemovideo/testing/msw and answer through msw', async () => {
+    const script = `import { setupServer } from 'msw/node';
+import { createEmulator } from 'nemovideo/testing';
+import { mswHandlers } from 'nemovideo/testing/msw';
+const emu = createEmulator({ seed: 5 });
+const server = setupServer(...mswHandlers(emu));
+server.listen({ onUnhandledRequest: 'error' });
+const res = await fetch('https://api.example/api/credits/balance/simple');
+server.close();
+console.log(JSON.stringify({ code: (await res.json()).code, seen: emu.inspect().requests.length }));`;
+    writeFileSync(join(project, 'msw-run.mjs'), script);
+    expect(await run('msw-run.mjs')).toEqual({ code: 1001, seen: 1 });
+  });
+
   test('the bin runs from the installed package', async () => {
     const { stdout } = await execFile(process.execPath, [join(project, 'node_modules/nemovideo/dist/cli.js'), '--version'], { cwd: project, encoding: 'utf8' });
     expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('the packed package in a consumer project without msw', () => {
+  test('has no msw to resolve', () => {
+    expect(() => execFileSync(process.execPath, ['-e', "require.resolve('msw')"], { cwd: bare, stdio: 'pipe' })).toThrow(/Cannot find module 'msw'/);
+  });
+
+  test.each(Object.keys(modes))('type-checks nemovideo/testing under moduleResolution %s', async (mode) => {
+    const result = await execFile(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: bare, encoding: 'utf8' }).catch((e: { stdout: string }) => e);
+    expect(result.stdout).toBe('');
+  }, 60_000);
+
+  test.each([
+    ['import', 'esm.mjs', 'ERR_MODULE_NOT_FOUND'],
+    ['require', 'cjs.cjs', 'MODULE_NOT_FOUND'],
+  ])('runs createEmulator and startEmulator with %s; only nemovideo/testing/msw asks for msw', async (_how, file, code) => {
+    expect(await run(file, bare)).toEqual({ inProcess: 'string', overHttp: ['string', 2, true], msw: [code, true] });
   });
 });

@@ -2,10 +2,11 @@ import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createEmulator, isEmulatorPath } from '../../src/testing/index.js';
+import { mswHandlers } from '../../src/testing/msw.js';
 import { base, fast, finalTexts, parseSse, wire } from './helpers.js';
 
 const emu = createEmulator({ seed: 8, ...fast });
-const server = setupServer(...emu.handlers, http.get('https://example.com/other', () => new Response('not the emulator')));
+const server = setupServer(...mswHandlers(emu), http.get('https://example.com/other', () => new Response('not the emulator')));
 
 beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterEach(() => {
@@ -14,7 +15,7 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-describe('emu.handlers with msw setupServer', () => {
+describe('mswHandlers(emu) with msw setupServer', () => {
   test('answers the SDK’s default origin through the global fetch, SSE included', async () => {
     const api = wire((input, init) => fetch(input, init), base);
     await api.anonymous();
@@ -37,7 +38,7 @@ describe('emu.handlers with msw setupServer', () => {
 
   test('turns a reset fault into a network error: the global fetch rejects with a TypeError', async () => {
     const resetting = createEmulator({ seed: 8, ...fast, faults: { errors: [{ path: '/run_sse', reset: true }] } });
-    server.use(...resetting.handlers);
+    server.use(...mswHandlers(resetting));
     const api = wire((input, init) => fetch(input, init), base);
     await api.anonymous();
     const sid = await api.session();
