@@ -31,7 +31,7 @@ export interface RunPlan {
   doneAtMs: number;
 }
 
-/** Credits per operation (PROTOCOL.md › Send a message: generation ~100 a clip, editing ~50). */
+/** Credits per operation (docs/protocol.md › The chat stream: generation ~100 a clip, editing ~50). */
 export const costs = { generation: 100, edit: 50 } as const;
 
 /** What {@link planRun} needs. */
@@ -44,7 +44,7 @@ export interface PlanInput {
   options: ResolvedOptions;
 }
 
-/** The trailing text the real backend sometimes adds after normal output (PROTOCOL.md › Send a message). */
+/** The trailing text the real backend sometimes adds after normal output (docs/protocol.md › The chat stream). */
 export const temporaryIssueText =
   'I encountered a temporary issue while finishing your request. Your changes have been saved.';
 

@@ -1,4 +1,4 @@
-/** A draft segment in the backend's short keys (PROTOCOL.md › Session state): `st` start, `d` duration (ms), `m` metadata. */
+/** A draft segment in the backend's short keys (docs/protocol.md › The draft): `st` start, `d` duration (ms), `m` metadata. */
 export interface RawSegment {
   id: string;
   st: number;

@@ -152,7 +152,7 @@ export async function handleRequest(emu: EmulatorState, request: Request, contex
       response = preflight();
     } else {
       if (emu.options.latencyMs > 0) await wait(emu.options.latencyMs, request.signal);
-      // The bearer token must never appear in a URL (PROTOCOL.md › Headers).
+      // The bearer token must never appear in a URL (docs/protocol.md › Headers).
       if (tokenInUrl(url)) throw failure(400, 400, 'Tokens must never be sent in URLs: use the Authorization header');
       response = await answer(emu, call);
     }

@@ -1,5 +1,5 @@
 /**
- * The NemoVideo emulator's core: an in-memory backend implementing PROTOCOL.md by itself (it
+ * The NemoVideo emulator's core: an in-memory backend implementing the wire protocol (docs/protocol.md) by itself (it
  * shares nothing with the SDK's transport, so it cannot repeat the client's bugs). Universal
  * code without msw; the msw glue lives in `../msw.ts`, the Node server in `./server.ts`.
  * @module

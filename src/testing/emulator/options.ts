@@ -23,10 +23,10 @@ export interface ResolvedOptions {
   log: ((line: string) => void) | undefined;
 }
 
-/** Seven days, the lifetime of anonymous tokens and the window of their rate limits (PROTOCOL.md › Error codes). */
+/** Seven days, the lifetime of anonymous tokens and the window of their rate limits (docs/protocol.md › Error codes). */
 export const sevenDaysMs = 7 * 24 * 60 * 60 * 1000;
 
-/** 500 MB, the largest upload (PROTOCOL.md › Upload). */
+/** 500 MB, the largest upload (docs/protocol.md › Endpoints). */
 export const defaultMaxUploadBytes = 500 * 1024 * 1024;
 
 /** Fills in defaults (see {@link EmulatorOptions} for each). */

@@ -17,7 +17,7 @@ function mediaUrl(origin: string, id: string): string {
 }
 
 /**
- * `POST /api/render/proxy/lambda`: 402 without the attribution headers (PROTOCOL.md › Headers)
+ * `POST /api/render/proxy/lambda`: 402 without the attribution headers (docs/protocol.md › Headers)
  * or for anonymous users when `anonymousExport` is false; 403 for a token without `render`.
  */
 export async function submitRender(emu: EmulatorState, call: Call): Promise<Response> {
@@ -31,7 +31,7 @@ export async function submitRender(emu: EmulatorState, call: Call): Promise<Resp
   }
   const body = await readJson(call);
   const id = stringField(body, 'id');
-  // `sessionId` is camelCase here, the protocol's one exception (PROTOCOL.md › Render).
+  // `sessionId` is camelCase here, the protocol's one exception (docs/protocol.md › Endpoints).
   const sessionId = stringField(body, 'sessionId', 'session_id');
   if (!id || !sessionId) throw failure(400, 400, 'Render needs "id" and "sessionId"');
   const session = requireSession(emu, sessionId, token);
@@ -51,7 +51,7 @@ function ownRender(emu: EmulatorState, call: Call, id: string): RenderRecord {
   return render;
 }
 
-/** `GET /api/render/proxy/lambda/<id>`: the job at top level, no envelope (PROTOCOL.md › Render). */
+/** `GET /api/render/proxy/lambda/<id>`: the job at top level, no envelope (docs/protocol.md › Endpoints). */
 export function renderStatus(emu: EmulatorState, call: Call, id: string): Response {
   const render = ownRender(emu, call, id);
   const { status, progress } = emu.store.renderStatus(render);

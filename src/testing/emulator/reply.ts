@@ -1,4 +1,4 @@
-/** Request headers a browser client sends (PROTOCOL.md › Headers on every request). */
+/** Request headers a browser client sends (docs/protocol.md › Headers). */
 export const allowedHeaders = [
   'authorization',
   'content-type',
@@ -42,7 +42,7 @@ export function html(status: number, page: string, headers?: Record<string, stri
   return new Response(page, { status, headers: { 'content-type': 'text/html', ...headers } });
 }
 
-/** A success envelope `{code:0,data}` (PROTOCOL.md › Envelope). */
+/** A success envelope `{code:0,data}` (docs/protocol.md › Envelope). */
 export function ok(data: unknown): Response {
   return json(200, { code: 0, data });
 }

@@ -13,7 +13,7 @@ function messageText(body: Record<string, unknown>): string {
 }
 
 /**
- * `POST /run_sse` (PROTOCOL.md › Send a message): ADK frames, heartbeats while the agent works.
+ * `POST /run_sse` (docs/protocol.md › The chat stream): ADK frames, heartbeats while the agent works.
  * Accepts snake_case and camelCase keys, as the Python ADK server does. The work is scheduled
  * in the store, so it lands in the state even when the stream is cut, stalled or aborted.
  */

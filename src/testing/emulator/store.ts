@@ -11,7 +11,7 @@ export interface UserRecord {
   credits: number;
 }
 
-/** A bearer token. Anonymous tokens carry read/write/upload (PROTOCOL.md › Error codes). */
+/** A bearer token. Anonymous tokens carry read/write/upload (docs/protocol.md › Error codes). */
 export interface TokenRecord {
   token: string;
   userId: string;

@@ -7,7 +7,7 @@ import { failure, ok } from './reply.js';
 /** An accepted upload kind. */
 export type FileKind = 'video' | 'image' | 'audio';
 
-/** Accepted extensions (PROTOCOL.md › Upload). */
+/** Accepted extensions (docs/protocol.md › Endpoints). */
 export const fileKinds: Record<string, FileKind> = {
   mp4: 'video',
   mov: 'video',
