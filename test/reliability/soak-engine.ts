@@ -96,6 +96,8 @@ export interface SoakOptions {
   failRenderRate?: number;
   /** Serve each emulator over HTTP on 127.0.0.1 (real sockets: cut streams are real resets) instead of in process. */
   loopback?: boolean | undefined;
+  /** Only the backends of these variants (`plain`, `cut0`…, `runSseReset`, `runSse5xx`, `weekRetry`, `renewal`, `hostile`; default: all). */
+  variants?: readonly string[] | undefined;
   /** Only these operations (default: the whole mix). */
   kinds?: readonly OpKind[] | undefined;
   /**
@@ -373,7 +375,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const spareTokens = new Map<Variant, string[]>();
   const servers: RunningEmulator<Emulator>[] = [];
   const backends: Backend[] = await Promise.all(
-    variants.map(async (variant, i) => {
+    variants.filter((v) => options.variants?.includes(v.name) ?? true).map(async (variant, i) => {
       // Registered users' tokens, given to the emulator (it refuses tokens it never issued nor was given):
       // six in use, and spares for users who sign in again after their token was revoked.
       const userTokens = Array.from({ length: 6 }, () => `nmv_usr_soak${variant.name}${++tokenSerial}x${Math.floor(random() * 1e9)}`);
