@@ -48,15 +48,17 @@ describe('render lifecycle', () => {
       taskId: 'render_1_a',
       status: 'completed',
       progress: 100,
-      output: { url: `${base}/_emulator/media/render_1_a.mp4`, duration: draft.d / 1000, size: mediaBytes('video').length },
+      output: { url: 'http://emulator.invalid/_emulator/media/render_1_a.mp4', duration: draft.d / 1000, size: mediaBytes('video').length },
     });
     expect(done).not.toHaveProperty('code');
   });
 
-  test('serves the output on the request’s own origin, and through the bearer download endpoint', async () => {
+  test('serves the output on the request’s own origin (a fake one for the real service’s hosts), and through the bearer download endpoint', async () => {
     const { emu, api, submit, poll } = await setup({ renderTimeMs: 0 });
     await submit('render_2_b');
     const { output } = (await poll('render_2_b')).body;
+    // Called on the SDK's default base URL: nothing the emulator makes looks like production.
+    expect(output.url).toBe('http://emulator.invalid/_emulator/media/render_2_b.mp4');
     const file = await emu.fetch(output.url);
     expect(file.headers.get('content-type')).toBe('video/mp4');
     const bytes = new Uint8Array(await file.arrayBuffer());
@@ -71,6 +73,12 @@ describe('render lifecycle', () => {
       headers: { authorization: `Bearer ${api.token}` },
     });
     expect(((await elsewhere.json()) as Body).output.url).toBe('http://localhost:9999/_emulator/media/render_2_b.mp4');
+    for (const host of ['nemovideo.com', 'api.nemovideo.ai', 'NemoVideo.AI:8443']) {
+      const real = await emu.fetch(`https://${host}/api/render/proxy/lambda/render_2_b`, { headers: { authorization: `Bearer ${api.token}` } });
+      expect(((await real.json()) as Body).output.url, host).toBe('http://emulator.invalid/_emulator/media/render_2_b.mp4');
+    }
+    const lookalike = await emu.fetch('https://notnemovideo.ai/api/render/proxy/lambda/render_2_b', { headers: { authorization: `Bearer ${api.token}` } });
+    expect(((await lookalike.json()) as Body).output.url).toBe('https://notnemovideo.ai/_emulator/media/render_2_b.mp4');
   });
 
   test('runs one export per session at a time, queueing the others', async () => {

@@ -69,7 +69,7 @@ describe('POST /api/upload-video/nemo_agent/me/<sid>', () => {
     expect(video).toEqual({
       filename: 'clip.mp4',
       file_type: 'video',
-      cdn_url: expect.stringMatching(/^https:\/\/mega-api-prod\.nemovideo\.ai\/_emulator\/media\/upl_\w+\.mp4$/),
+      cdn_url: expect.stringMatching(/^http:\/\/emulator\.invalid\/_emulator\/media\/upl_\w+\.mp4$/),
       duration: expect.any(Number),
       width: 1920,
       height: 1080,

@@ -21,6 +21,7 @@ export interface Call {
   request: Request;
   url: URL;
   path: string;
+  /** Where this request's media URLs point: its own origin, or a fake one for the real service's hosts (`mediaOrigin`). */
   origin: string;
   ip: string;
   entry: InspectedRequest;

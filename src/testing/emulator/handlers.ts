@@ -126,6 +126,21 @@ async function answer(emu: EmulatorState, call: Call): Promise<Response> {
   return fault.answer;
 }
 
+/** The origin media URLs get in place of the real service's (see {@link mediaOrigin}). */
+export const fakeMediaOrigin = 'http://emulator.invalid';
+
+/**
+ * Where the emulator serves the media of a request (render outputs, uploaded and generated
+ * files): the request's own origin, so a listening emulator's URLs point at itself and an
+ * in-process one's at whatever origin the client calls. A request to the real service's hosts
+ * (`nemovideo.ai`, `nemovideo.com` and their subdomains: the SDK's default base URL) gets
+ * `http://emulator.invalid` instead, so no URL the emulator makes looks like production. The
+ * emulator answers every origin, so `emu.fetch` (and msw) still download from it.
+ */
+export function mediaOrigin(url: URL): string {
+  return /(^|\.)nemovideo\.(ai|com)$/i.test(url.hostname) ? fakeMediaOrigin : url.origin;
+}
+
 /**
  * Handles one request: records it, waits `latencyMs`, applies faults, routes, adds CORS headers.
  * Rejects when the request's signal aborts, and with a {@link ConnectionReset} when a fault drops
@@ -143,7 +158,7 @@ export async function handleRequest(emu: EmulatorState, request: Request, contex
     at: startedAt,
   } as Call['entry'];
   emu.requests.push(entry);
-  const call: Call = { request, url, path: url.pathname, origin: url.origin, ip: clientIp(request, context), entry };
+  const call: Call = { request, url, path: url.pathname, origin: mediaOrigin(url), ip: clientIp(request, context), entry };
   const log = (outcome: string | number) =>
     emu.options.log?.(redactText(`${entry.method} ${entry.path} ${outcome} ${Date.now() - startedAt}ms`));
   let response: Response;

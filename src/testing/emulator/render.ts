@@ -11,7 +11,7 @@ function isExportable(draft: unknown): boolean {
   return Array.isArray(tracks) && tracks.some((t) => Array.isArray((t as { sg?: unknown })?.sg) && (t as { sg: unknown[] }).sg.length > 0);
 }
 
-/** Where a finished render is served, on the request's own origin. */
+/** Where a finished render is served: on the emulator's origin for this request (`mediaOrigin`). */
 function mediaUrl(origin: string, id: string): string {
   return `${origin}/_emulator/media/${encodeURIComponent(id)}.mp4`;
 }
