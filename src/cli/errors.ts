@@ -435,6 +435,8 @@ export function errorJson(error: unknown, ids: RunIds & Partial<RunSetup>, exitC
       renderId: e.renderId ?? ids.renderId,
       bindUrl: e.bindUrl,
       retryAfterMs: e.retryAfterMs,
+      // The server's own words (redacted), for programs and bug reports; the line leaves them out when they repeat it.
+      detail: error instanceof APIError ? serverDetail(error) : undefined,
       exitCode,
       hint: described.hint,
     },

@@ -61,6 +61,7 @@ describe('an unknown session names both causes and how to keep an identity', () 
       message: `Session sess_gone was not found: ${causes}`,
       code: 1002,
       sessionId: 'sess_gone',
+      detail: expect.stringMatching(/^Session not found or expired: sess_gone\b/),
       exitCode: 1,
       hint: 'This run used NEMO_TOKEN: set it to the token that made the session. To start again: nemovideo generate "<prompt>"',
     });
