@@ -144,8 +144,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (error.exitCode === 0) return exitCodes.ok; // --help, --version
       if (error.code === 'commander.help') return exitCodes.usage; // no command: the help went to stderr
       const message = error.message.replace(/^error: /, '');
+      // The help of the command typed, which lists its arguments and the global flags.
+      const typed = argv.find((word) => program.commands.some((command) => command.name() === word));
       if (json) io.stdout.write(`${JSON.stringify({ error: { name: 'UsageError', message, code: error.code, exitCode: exitCodes.usage } })}\n`);
-      else io.stderr.write(`Error: ${message}\nSee: nemovideo --help\n`);
+      else io.stderr.write(`Error: ${message}\nSee: nemovideo ${typed ? `${typed} ` : ''}--help\n`);
       return exitCodes.usage;
     }
     return report(error, io, undefined, json);

@@ -41,6 +41,13 @@ describe('nemovideo (arguments)', () => {
     expect(String(errorOf(r).message)).toContain('missing required argument');
   });
 
+  test('a usage error points at the help of the command typed', async () => {
+    const r = await run(['chat', 'sess_1']);
+    expect(r).toMatchObject({ code: 2, stdout: '', stderr: "Error: missing required argument 'message'\nSee: nemovideo chat --help\n" });
+    const top = await run(['--bogus']);
+    expect(top.stderr).toBe("Error: unknown option '--bogus'\nSee: nemovideo --help\n");
+  });
+
   test('no command prints the help and exits 2', async () => {
     const r = await run([]);
     expect(r.code).toBe(2);
