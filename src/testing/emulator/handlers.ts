@@ -1,6 +1,6 @@
 import { authenticate, readJson, requireSession, segment, stringField, type Call, type EmulatorState } from './context.js';
 import { downloadRender, media, renderStatus, submitRender } from './render.js';
-import { ConnectionReset, corsHeaders, failure, json, ok, preflight, redactHeaders, redactText, Reply } from './reply.js';
+import { ConnectionReset, corsHeaders, failure, json, ok, pollHint, preflight, redactHeaders, redactText, Reply } from './reply.js';
 import { runSse } from './run.js';
 import type { RequestContext } from './types.js';
 import { upload } from './upload.js';
@@ -53,10 +53,16 @@ function credits(emu: EmulatorState, call: Call): Response {
   return ok(emu.store.balance(token.userId));
 }
 
+/**
+ * `GET /api/state/nemo_agent/me/<sid>/latest`, with a poll hint: `Retry-After` says when the
+ * session's scheduled work (both stages of a generation, edits) will all be in the state, `0`
+ * when it already is (or will be by the next read).
+ */
 function state(emu: EmulatorState, call: Call, sessionId: string): Response {
   const token = authenticate(emu, call, 'read');
   const session = requireSession(emu, sessionId, token);
-  return ok({ session_id: session.id, task_id: session.taskId, task_name: session.taskName, state: session.state });
+  const lastChange = session.pending.at(-1)?.dueAt ?? 0;
+  return ok({ session_id: session.id, task_id: session.taskId, task_name: session.taskName, state: session.state }, pollHint(lastChange));
 }
 
 const routes: Array<[string, RegExp, Route]> = [

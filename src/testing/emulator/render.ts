@@ -1,6 +1,6 @@
 import { authenticate, readJson, requireSession, stringField, type Call, type EmulatorState } from './context.js';
 import { mediaBytes, mediaType, type MediaKind } from './media.js';
-import { failure, json, ok } from './reply.js';
+import { failure, json, ok, pollHint } from './reply.js';
 import type { RenderRecord } from './store.js';
 import { fileKinds } from './upload.js';
 
@@ -51,7 +51,11 @@ function ownRender(emu: EmulatorState, call: Call, id: string): RenderRecord {
   return render;
 }
 
-/** `GET /api/render/proxy/lambda/<id>`: the job at top level, no envelope (docs/protocol.md › Endpoints). */
+/**
+ * `GET /api/render/proxy/lambda/<id>`: the job at top level, no envelope (docs/protocol.md ›
+ * Endpoints), with a poll hint: `Retry-After` says when the job will be finished (its queue
+ * included), `0` when it is (or will be by the next read).
+ */
 export function renderStatus(emu: EmulatorState, call: Call, id: string): Response {
   const render = ownRender(emu, call, id);
   const { status, progress } = emu.store.renderStatus(render);
@@ -60,7 +64,7 @@ export function renderStatus(emu: EmulatorState, call: Call, id: string): Respon
     body.output = { url: mediaUrl(call.origin, id), duration: render.durationSec, size: mediaBytes('video').length };
   }
   if (status === 'failed') body.error = 'Render failed (emulated fault failRenders): submit again with a new id';
-  return json(200, body);
+  return json(200, body, pollHint(render.endAt));
 }
 
 /** A media file response. */

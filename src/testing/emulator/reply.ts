@@ -43,8 +43,21 @@ export function html(status: number, page: string, headers?: Record<string, stri
 }
 
 /** A success envelope `{code:0,data}` (docs/protocol.md › Envelope). */
-export function ok(data: unknown): Response {
-  return json(200, { code: 0, data });
+export function ok(data: unknown, headers?: Record<string, string>): Response {
+  return json(200, { code: 0, data }, headers);
+}
+
+/** Work due within this long counts as done by the next read (about a round trip and a client's shortest poll). */
+export const dueSoonMs = 250;
+
+/**
+ * A poll hint: `Retry-After` in whole seconds until work due at `dueAt` (ms) is done, rounded up
+ * (HTTP allows no fractions), or `0` when it is due within {@link dueSoonMs} or already done:
+ * the next read will find it finished.
+ */
+export function pollHint(dueAt: number, now = Date.now()): Record<string, string> {
+  const remaining = dueAt - now;
+  return { 'retry-after': String(remaining <= dueSoonMs ? 0 : Math.ceil(remaining / 1000)) };
 }
 
 /** An error answer, thrown by handlers and turned into its response at the top. */
