@@ -382,8 +382,10 @@ function randomBoundary(): string {
 
 /**
  * The multipart body as a pull-based stream: each part's header, then its source read one chunk
- * per pull, then the closing boundary. Nothing is buffered beyond the chunk in flight, so memory
- * stays flat whatever the file size (FACTS.md › Streams and memory).
+ * per pull, then the closing boundary. The body queues nothing itself (highWaterMark 0): a chunk
+ * is taken from the source when fetch asks for it, so progress counts the bytes handed to fetch,
+ * and memory stays flat whatever the file size. Reading ahead is the source's own: a
+ * `fileFromPath` file reads up to 1.5 MiB ahead, so disk reads overlap sending.
  */
 function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'], fail: (error: unknown) => void, sessionId: string): Body {
   const encoder = new TextEncoder();
@@ -454,7 +456,9 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
           return controller.enqueue(heads[index]!);
         }
         const part = parts[index]!;
-        const { done, value } = await reader.read();
+        // A source that fails (a file changed on disk, a stream's own error) rejects the upload
+        // with its error, not as a failed connection.
+        const { done, value } = await reader.read().catch((error: unknown) => (throwIfReleased(), stop(error)));
         throwIfReleased();
         if (done) {
           reader = undefined;

@@ -1,5 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { getEventListeners, once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, readlink, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,18 @@ const json = (res: ServerResponse, body: unknown, status = 200) => {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 };
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** The paths this process holds open (Linux), to check that a file was closed. */
+async function openPaths(): Promise<string[]> {
+  const fds = await readdir('/proc/self/fd');
+  return (await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')))).filter(Boolean);
+}
+/** Progress events go up one by one and end at the exact total. */
+function expectAccurate(progress: UploadProgress[], total: number) {
+  expect(progress[0]).toEqual({ loaded: 0, total });
+  expect(progress.at(-1)).toEqual({ loaded: total, total });
+  for (let i = 1; i < progress.length; i++) expect(progress[i]!.loaded).toBeGreaterThan(progress[i - 1]!.loaded);
+}
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -63,6 +76,55 @@ describe('fileFromPath', () => {
     expect(await fileFromPath(path, { type: 'video/mp4', name: 'x.mp4' })).toMatchObject({ name: 'x.mp4', type: 'video/mp4' });
   });
 
+  test.each([1, 65_535, 65_536, 65_537, 512 * 1024, 512 * 1024 + 1, 3 * 512 * 1024 + 3])(
+    'its stream gives the %i bytes of the file exactly, as Uint8Array chunks, each time it is read',
+    async (size) => {
+      const path = join(dir, 'clip.mp4');
+      const content = randomBytes(size);
+      await writeFile(path, content);
+      const blob = (await fileFromPath(path)).data as Blob;
+      for (let time = 0; time < 2; time++) {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of blob.stream()) chunks.push(chunk);
+        expect(chunks.every((c) => c instanceof Uint8Array && c.byteLength > 0)).toBe(true);
+        expect(sha256(Buffer.concat(chunks))).toBe(sha256(content));
+      }
+      expect(Buffer.from(await blob.slice(1).arrayBuffer()).equals(content.subarray(1))).toBe(true);
+    },
+  );
+
+  test.skipIf(process.platform !== 'linux')('its stream closes the file at the end and when cancelled', async () => {
+    const path = join(dir, 'clip.mp4');
+    await writeFile(path, randomBytes(3 * 1024 * 1024));
+    const blob = (await fileFromPath(path)).data as Blob;
+    await new Response(blob.stream()).arrayBuffer();
+    expect(await openPaths()).not.toContain(path);
+    const reader = blob.stream().getReader();
+    expect((await reader.read()).value?.byteLength).toBeGreaterThan(0);
+    expect(await openPaths()).toContain(path);
+    await reader.cancel();
+    expect(await openPaths()).not.toContain(path);
+    await blob.stream().cancel(); // never pulled: never opened
+    expect(await openPaths()).not.toContain(path);
+  });
+
+  test('its stream fails with NotReadableError when the file changed after fileFromPath, or is cut short while read', async () => {
+    const path = join(dir, 'clip.mp4');
+    await writeFile(path, randomBytes(3 * 1024 * 1024));
+    const grown = (await fileFromPath(path)).data as Blob;
+    await appendFile(path, 'more');
+    await expect(new Response(grown.stream()).arrayBuffer()).rejects.toMatchObject({ name: 'NotReadableError' });
+    const cut = (await fileFromPath(path)).data as Blob;
+    const reader = cut.stream().getReader();
+    await reader.read();
+    await truncate(path, 1024 * 1024);
+    const error = await (async () => {
+      for (;;) if ((await reader.read()).done) return undefined;
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'NotReadableError' });
+    if (process.platform === 'linux') expect(await openPaths()).not.toContain(path);
+  });
+
   test('rejects a folder and a missing file', async () => {
     await expect(fileFromPath(dir)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(fileFromPath(join(dir, 'missing.mp4'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -72,7 +134,7 @@ describe('fileFromPath', () => {
 describe('uploads.create with fileFromPath', () => {
   test('uploads a file from disk as one multipart part named files', async () => {
     const path = join(dir, 'song.mp3');
-    const content = Buffer.alloc(3 * 1024 * 1024 + 7, 'ab');
+    const content = randomBytes(3 * 1024 * 1024 + 7); // several reads, and a short last chunk
     await writeFile(path, content);
     let form: FormData | undefined;
     handler = async (req, res) => {
@@ -87,9 +149,67 @@ describe('uploads.create with fileFromPath', () => {
     expect(Number(requests[0]!.headers['content-length'])).toBeGreaterThan(content.length);
     const part = form!.get('files') as File;
     expect([part.name, part.type, part.size]).toEqual(['song.mp3', 'audio/mpeg', content.length]);
-    expect(Buffer.from(await part.arrayBuffer()).equals(content)).toBe(true);
-    expect(progress.at(-1)).toEqual({ loaded: content.length, total: content.length });
+    expect(sha256(new Uint8Array(await part.arrayBuffer()))).toBe(sha256(content));
+    expectAccurate(progress, content.length);
     expect(result.files[0]).toMatchObject({ fileType: 'audio', duration: 12 });
+  });
+
+  test('after a 429 the file is read again from disk and sent whole once more', async () => {
+    const path = join(dir, 'clip.mp4');
+    const content = randomBytes(2 * 1024 * 1024 + 11);
+    await writeFile(path, content);
+    const received: string[] = [];
+    handler = async (req, res) => {
+      const body = await readAll(req);
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': req.headers['content-type']! } }).formData();
+      received.push(sha256(new Uint8Array(await (form.get('files') as File).arrayBuffer())));
+      if (received.length === 1) return res.writeHead(429, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"message":"slow down"}');
+      json(res, { code: 0, data: { files: [{ filename: 'clip.mp4', file_type: 'video', cdn_url: 'https://cdn.test/c.mp4' }] } });
+    };
+    const result = await new Uploads(client()).create('s1', { files: [await fileFromPath(path)] });
+    expect(received).toEqual([sha256(content), sha256(content)]);
+    expect(result.files[0]).toMatchObject({ filename: 'clip.mp4' });
+    if (process.platform === 'linux') expect(await openPaths()).not.toContain(path);
+  });
+
+  test('progress counts the bytes fetch has taken, not those the file has read ahead', async () => {
+    const path = join(dir, 'clip.mp4');
+    const content = randomBytes(4 * 1024 * 1024 + 5);
+    await writeFile(path, content);
+    let taken = 0;
+    const seen: { loaded: number; taken: number }[] = [];
+    const progress: UploadProgress[] = [];
+    // A fetch that takes the body slowly: a chunk, then a pause of a few turns of the event loop,
+    // in which the file reads ahead. Progress may only count what it took (its own chunks are
+    // 64 KiB at most, and the multipart header is under 1 KiB).
+    const slowFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const chunks: Uint8Array[] = [];
+      const reader = request.body!.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        taken += value.byteLength;
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      }
+      const body = Buffer.concat(chunks);
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': request.headers.get('content-type')! } }).formData();
+      expect(sha256(new Uint8Array(await (form.get('files') as File).arrayBuffer()))).toBe(sha256(content));
+      expect(Number(request.headers.get('content-length'))).toBe(body.byteLength);
+      return Response.json({ code: 0, data: { files: [{ filename: 'clip.mp4', file_type: 'video', cdn_url: 'https://cdn.test/c.mp4' }] } });
+    };
+    const nemo = new NemoVideo({ token: 'nmv_usr_test1234', baseURL: origin, fetch: slowFetch });
+    await new Uploads(nemo).create('s1', { files: [await fileFromPath(path)] }, {
+      onProgress: (p) => {
+        progress.push(p);
+        seen.push({ loaded: p.loaded, taken });
+      },
+    });
+    expectAccurate(progress, content.length);
+    expect(progress.length).toBeGreaterThan(50);
+    // Reported in the pull that hands fetch its next chunk: at most that chunk beyond what it took.
+    for (const { loaded, taken: before } of seen) expect(loaded).toBeLessThanOrEqual(before + 64 * 1024);
   });
 
   test('rejects with the signal’s reason when aborted mid-upload, and stops sending', async () => {
@@ -113,6 +233,22 @@ describe('uploads.create with fileFromPath', () => {
       .catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(received).toBeLessThan(size);
+    if (process.platform === 'linux') expect(await openPaths()).not.toContain(path);
+  });
+
+  test('a file changed after fileFromPath rejects the upload with NotReadableError, not as a connection failure', async () => {
+    const path = join(dir, 'clip.mp4');
+    await writeFile(path, randomBytes(2 * 1024 * 1024));
+    const file = await fileFromPath(path);
+    await appendFile(path, 'more');
+    let complete = false;
+    handler = async (req, res) => {
+      complete = (await readAll(req).catch(() => Buffer.alloc(0))).byteLength > 2 * 1024 * 1024;
+      res.end();
+    };
+    const error = await new Uploads(client()).create('s1', { files: [file] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'NotReadableError' });
+    expect(complete).toBe(false);
   });
 });
 

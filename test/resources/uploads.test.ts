@@ -224,6 +224,27 @@ describe('uploads.create (limits while streaming)', () => {
     expect(received).toBeLessThanOrEqual(500 * MB + 1000);
   });
 
+  test('a source that fails while sending rejects the upload with its own error and cancels the other sources', async () => {
+    let received = 0;
+    const drain = async (input: RequestInfo | URL) => {
+      for await (const chunk of (input as Request).body!) received += chunk.byteLength;
+      return Response.json({ code: 0, data: { files: [] } });
+    };
+    const broken = new Error('disk gone');
+    let sent = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull: (c) => (sent++ < 3 ? c.enqueue(new Uint8Array(1024).fill(1)) : c.error(broken)),
+    }, { highWaterMark: 0 });
+    const next = byteStream(MB);
+    const error = await uploads({ fetch: drain })
+      .create('sess-1', { files: [{ data: failing, name: 'a.mp4', size: 10 * 1024 }, { data: next.stream, name: 'b.mp4', size: MB }] })
+      .catch((e: unknown) => e);
+    expect(error).toBe(broken);
+    expect(next.state.cancelled).toBe(broken);
+    expect(next.state.pulled).toBe(0);
+    expect(received).toBeLessThan(10 * 1024);
+  });
+
   test('gives up with TimeoutError after uploadTimeoutMs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
