@@ -106,11 +106,12 @@ describe('the leak check catches what it is meant to catch', () => {
 // The SDK, through its public API, against the emulator on 127.0.0.1 (real sockets) and in process.
 const token = 'nmv_usr_leakcheck4321';
 const quick: EmulatorOptions = { seed: 21, replyMs: 5, generationMs: 30, editMs: 10, secondStageMs: 10, renderTimeMs: 40, heartbeatEveryMs: 10, tokens: [token] };
+// Quick, but with room for a loaded machine (heartbeats every 10 ms, a render of 40 ms).
 const fastGenerate = {
   recovery: { firstDelayMs: 10, intervalMs: 10, maxUnchanged: 3 },
-  settle: { intervalMs: 20, maxPolls: 10 },
-  render: { intervalMs: 10, maxPolls: 200 },
-  chat: { heartbeatTimeoutMs: 300 },
+  settle: { intervalMs: 20, maxPolls: 25 },
+  render: { intervalMs: 10, maxPolls: 2_000 },
+  chat: { heartbeatTimeoutMs: 5_000 },
 };
 const newReason = () => new DOMException('the user left', 'AbortError');
 
