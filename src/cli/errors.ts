@@ -274,7 +274,6 @@ function identityHint(setup: Partial<RunSetup>): string {
 export function describe(error: unknown, ids: RunIds & Partial<RunSetup>): Described {
   const e = (error ?? {}) as { sessionId?: string; renderId?: string; message?: string };
   const sessionId = e.sessionId ?? ids.sessionId;
-  const renderId = e.renderId ?? ids.renderId;
   const session = sessionId ? `session ${sessionId}` : 'the session';
   const emulated = ids.emulated === true;
   // A command naming the session is a dead end after --emulator: say where the session went instead.
