@@ -218,13 +218,8 @@ describe('a token renewal held open while calls meet 1001', () => {
 });
 
 describe('a week-long Retry-After never holds a call', () => {
-  // Known bug (src/resources/uploads.ts, Uploads.create, the catch after `send()`): the transport
-  // throws RateLimitError at once (Retry-After above maxRetryAfterMs), then create() sleeps
-  // `error.retryAfterMs` (a week) before sending once more: the upload hangs with a timer pending
-  // (the 10,000-operation soak counts these as lost). Fix: sleep and resend only when
-  // `error.retryAfterMs` is within the client's maxRetryAfterMs (default 60 s); else rethrow.
-  // Flip `test.fails` to `test` once fixed.
-  test.fails('uploads.create refused with Retry-After: 604800 rejects with RateLimitError within a minute', async () => {
+  // uploads.create sends a refused upload once more itself: only after a wait within maxRetryAfterMs.
+  test('uploads.create refused with Retry-After: 604800 rejects with RateLimitError within a minute', async () => {
     const emu = createEmulator({ ...quick, faults: { rateLimit: { path: '/api/upload-video/*', retryAfterSeconds: 604_800 } } });
     const nemo = new NemoVideo({ token, fetch: emu.fetch });
     const { sessionId } = await nemo.sessions.create();
