@@ -258,7 +258,15 @@ const variants: Variant[] = [
     faults: { errors: [{ method: 'POST', path: '/run_sse', status: 502, html: true, rate: 0.25 }, { method: 'POST', path: '/run_sse', status: 503, rate: 0.35 }] },
   },
   // A week-long Retry-After: RateLimitError at once (maxRetryAfterMs), never a week's wait.
-  { name: 'weekRetry', weight: 1, faults: { rateLimit: { rate: 0.15, retryAfterSeconds: week } } },
+  // Uploads get it more often: their own resend after a refusal is a path of its own.
+  {
+    name: 'weekRetry',
+    weight: 1,
+    faults: {
+      rateLimit: { rate: 0.15, retryAfterSeconds: week },
+      errors: [{ method: 'POST', path: '/api/upload-video/*', status: 429, headers: { 'retry-after': String(week) }, rate: 0.5 }],
+    },
+  },
   // Renewals held open: tokens expired mid-run while the anonymous-token endpoint answers slowly.
   { name: 'renewal', weight: 1, faults: { delays: [{ path: '/api/auth/anonymous-token', delayMs: 150 }] }, anonymousShare: 0.9, expireEveryMs: 40 },
   { name: 'hostile', weight: 1, faults: { errorFrame: { afterEvents: 1, data: hostileErrorFrame } } },

@@ -58,6 +58,18 @@ describe('soak under injected faults', () => {
     expect(report.wire.serverErrors).toBeGreaterThan(0);
   }, 30_000);
 
+  // Every kind of operation meets 429 with Retry-After: 604800 (uploads half the time): each
+  // must reject with RateLimitError at once, never sit out the week (uploads.create, which sends
+  // a refused upload once more itself, used to sleep the whole Retry-After first).
+  test('a week-long Retry-After on every kind of operation: nothing lost, nothing left open', async () => {
+    const report = await runSoak({ ops: 150, seed: 9, concurrency: 16, opBoundMs: 10_000, variants: ['weekRetry'] });
+    expect(report.lost).toEqual([]);
+    expect(report.handlesLeftOpen).toBe(0);
+    expect(report.untyped).toEqual([]);
+    expect(report.newFaults.hugeRetryAfter.rejected).toBeGreaterThan(0);
+    expect(report.outcomes.upload?.failed.RateLimitError, 'uploads refused').toBeGreaterThan(0);
+  }, 30_000);
+
   const noFaults = { abortRate: 0, serverErrorRate: 0, rateLimitRate: 0, expireTokenRate: 0, failRenderRate: 0 };
 
   // The counters themselves: a wire that sends twice must be caught, or a clean run proves nothing.
