@@ -16,17 +16,26 @@
  * `chat.recover(…)`, `render.wait(id)`…) exists on the client, and that every relative link
  * points at an existing file, and at an existing heading when it has a `#fragment`.
  *
- * Usage: node scripts/check-docs.mjs [--keep] [files…]   (default: README.md docs/*.md)
+ * Then it runs every sample whose fence says `run` (```ts run), each in a fresh process against
+ * a loopback emulator, and checks what it prints against its `// → …` comments: see
+ * scripts/run-samples.mjs. Mark as runnable every sample that can run against the emulator.
+ *
+ * Usage: node scripts/check-docs.mjs [--keep] [--no-run] [--timings] [files…]
+ *        (default: README.md docs/*.md; --no-run: type-check only; --timings: time each sample)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runnableSamples, runSamples } from './run-samples.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
+const run = !args.includes('--no-run');
+const showTimings = args.includes('--timings');
+const started = Date.now();
 const given = args.filter((a) => !a.startsWith('--'));
 const docs = given.length > 0
   ? given.map((f) => resolve(f))
@@ -170,8 +179,8 @@ const files = [...samples.keys(), ...(prose.length > 0 ? ['prose-names.ts'] : []
 writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: relative(dir, join(root, 'tsconfig.docs.json')).replaceAll('\\', '/'), files }, null, 2));
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const run = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
-const output = `${run.stdout}${run.stderr}`;
+const tscRun = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+const output = `${tscRun.stdout}${tscRun.stderr}`;
 
 // tsc prints `file(line,col): error TSxxxx: message` (+ indented continuation lines).
 const errors = [];
@@ -196,8 +205,16 @@ for (const line of output.split('\n')) {
 
 errors.push(...links);
 if (!keep) rmSync(dir, { recursive: true, force: true });
-const summary = `${samples.size} samples from ${docs.length} files type-checked, ${skipped} skipped (no-check), ${prose.length} method names in prose and the relative links checked`;
-if (run.status !== 0 || errors.length > 0) {
+const typeChecked = tscRun.status === 0;
+let ranSummary = 'samples not run (--no-run)';
+if (run) {
+  const { errors: runErrors, ran, timings } = await runSamples(runnableSamples(docs, fences), { absolutizeImports, keep });
+  errors.push(...runErrors);
+  ranSummary = `${ran} runnable samples run against the emulator`;
+  if (showTimings) for (const t of timings) console.log(`${String(t.ms).padStart(6)} ms  ${t.where}`);
+}
+const summary = `${samples.size} samples from ${docs.length} files type-checked, ${skipped} skipped (no-check), ${prose.length} method names in prose and the relative links checked, ${ranSummary} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+if (!typeChecked || errors.length > 0) {
   console.error(errors.join('\n') || output);
   console.error(`\ncheck:docs failed: ${errors.length} error(s). ${summary}.${keep ? ` Samples kept in ${relative(root, dir)}.` : ' Run with --keep to inspect the generated files.'}`);
   process.exit(1);
