@@ -11,12 +11,13 @@
  * resolving to the build in dist/ (built first when missing), with
  *   - NEMO_API_URL  the emulator that `startEmulator` (from dist/) serves on 127.0.0.1, with
  *                   short timings; NEMO_TOKEN and NEMO_WEB_URL unset;
- *   - NEMO_CLIENT_ID one per guide, and HOME a temporary folder (so `FileTokenStore` writes
- *                   there): the samples of a guide are one anonymous user, like a reader's
+ *   - NEMO_CLIENT_ID one per guide, and HOME a temporary folder per guide (`FileTokenStore`
+ *                   writes there): the samples of a guide are one anonymous user, like a reader's
  *                   scripts that share a token store or a client id;
  *   - argv[2]       the last session id an earlier sample of the same guide printed (a line
  *                   with "session" and a UUID), for samples that continue that session;
- *   - cwd           a temporary folder holding `intro.mov` (a stand-in for the reader's file).
+ *   - cwd           a temporary folder holding the files the samples name (`intro.mov`,
+ *                   `logo.png`, `interview.mp4`, `notes.pdf`: stand-ins for the reader's own).
  * A sample fails on a non-zero exit, on a timeout, or when a line it prints contradicts the
  * comment beside it: `console.log(x); // → Timeline (3 tracks): …` must print a line matching
  * the text after the arrow, `…` standing for any text (every time that line runs, at least once).
@@ -135,8 +136,9 @@ export async function runSamples(samples, { absolutizeImports, keep = false, log
   const work = join(dir, 'work');
   mkdirSync(home);
   mkdirSync(work);
-  // A stand-in for the reader's own video in the upload samples (the emulator checks the extension).
-  writeFileSync(join(work, 'intro.mov'), new Uint8Array([0, 0, 0, 20, 102, 116, 121, 112, 113, 116, 32, 32, 0, 0, 0, 0, 113, 116, 32, 32]));
+  // Stand-ins for the reader's own files in the upload samples (the emulator checks the extension).
+  const head = new Uint8Array([0, 0, 0, 20, 102, 116, 121, 112, 113, 116, 32, 32, 0, 0, 0, 0, 113, 116, 32, 32]);
+  for (const name of ['intro.mov', 'interview.mp4', 'logo.png', 'notes.pdf']) writeFileSync(join(work, name), head);
   const { startEmulator } = await import(pathToFileURL(join(root, 'dist/testing.js')).href);
   const emulator = await startEmulator({ ...sampleEmulatorOptions, port: 0 });
   const baseEnv = { ...process.env, HOME: home, USERPROFILE: home, NEMO_API_URL: emulator.url, NO_COLOR: '1' };
@@ -148,7 +150,9 @@ export async function runSamples(samples, { absolutizeImports, keep = false, log
   const queue = [...byDoc.entries()];
   const runDoc = async ([doc, list]) => {
     const stem = doc.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '-');
-    const env = { ...baseEnv, NEMO_CLIENT_ID: `check-docs-${stem}` };
+    const docHome = join(home, stem);
+    mkdirSync(docHome);
+    const env = { ...baseEnv, HOME: docHome, USERPROFILE: docHome, NEMO_CLIENT_ID: `check-docs-${stem}` };
     let sessionId;
     for (const sample of list) {
       const where = `${sample.doc}:${sample.start}`;
