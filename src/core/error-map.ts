@@ -86,10 +86,13 @@ function exportBlocked(status: number, m: string, c: number | undefined, d: Deta
 }
 
 const byCode: Record<number, Build> = {
-  1001: (m, c, d) =>
-    new AuthenticationError(`Token invalid or expired (1001): ${m}. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.`, c, d),
+  1001: (m, c, d) => new AuthenticationError(`Token invalid or expired (1001)${detail(m, 'token invalid or expired')}. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.`, c, d),
   1002: (m, c, d) =>
-    new SessionNotFoundError(`Session not found (1002): ${m}. Sessions expire after idle time: create a new one with sessions.create().`, c, d),
+    new SessionNotFoundError(
+      `Session not found (1002)${detail(m, 'session not found')}. It expired after idle time, or another identity (token or client id) created it: create a new session, or use the identity that created it (NEMO_TOKEN, NEMO_CLIENT_ID or a FileTokenStore).`,
+      c,
+      d,
+    ),
   2001: (m, c, d, ctx) => {
     const bindUrl = bindUrlOf(ctx);
     const next = bindUrl ? `Register to get more: ${bindUrl}` : `Top up your credits at ${ctx.webURL}.`;
@@ -147,4 +150,9 @@ function trimEnd(text: string): string {
   let end = text.length;
   while (end > 0 && (text[end - 1] === '.' || text.charCodeAt(end - 1) <= 32)) end--;
   return text.slice(0, end);
+}
+
+// `: <server text>`, or nothing when the server only repeats what the message already says.
+function detail(m: string, says: string): string {
+  return m.toLowerCase().startsWith(says) ? '' : `: ${m}`;
 }

@@ -71,3 +71,20 @@ describe('error text from the server', () => {
     expect(long.message).not.toContain('end');
   });
 });
+
+describe('1001 and 1002 messages', () => {
+  test('1002 names both causes and how to keep an identity, without repeating the server', async () => {
+    const error = (await errorOf(200, { code: 1002, message: 'Session not found or expired: s_1' })) as Error;
+    expect(error.name).toBe('SessionNotFoundError');
+    expect(error.message).toMatch(/^Session not found \(1002\)\. It expired after idle time, or another identity \(token or client id\) created it/);
+    expect(error.message).toMatch(/NEMO_CLIENT_ID or a FileTokenStore/);
+    expect(error.message.match(/not found/gi)).toHaveLength(1);
+  });
+
+  test("the server's words stay when they add something", async () => {
+    const error = (await errorOf(200, { code: 1002, message: 'Session s_1 belongs to another user' })) as Error;
+    expect(error.message).toMatch(/^Session not found \(1002\): Session s_1 belongs to another user\. /);
+    const auth = (await errorOf(200, { code: 1001, message: 'Token invalid or expired' })) as Error;
+    expect(auth.message).toBe('Token invalid or expired (1001). Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.');
+  });
+});
