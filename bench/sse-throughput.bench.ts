@@ -194,11 +194,11 @@ async function main(): Promise<void> {
     for (const name of Object.keys(times)) {
       console.log(`  ${name.padEnd(40)} ${rate(name).padStart(10)}  ${ratio(name).toFixed(2)}× baseline  (${counts[name]} events)`);
     }
-    // FACTS.md's reference ("SSE decode vs eventsource-parser stream + JSON.parse", 1.00×) is the
+    // The reference ("SSE decode vs eventsource-parser stream + JSON.parse", 1.00×; docs/performance.md) is the
     // parser's stream API; the targets apply to it. The faster createParser().feed() form (FACTS:
     // 1.16×) is reported beside it as the stricter floor.
     const streamApi = times['eventsource-parser stream API']!;
-    const esp = `${rate('eventsource-parser stream API')} (esp stream API + JSON.parse, FACTS.md's 1.00×)`;
+    const esp = `${rate('eventsource-parser stream API')} (esp stream API + JSON.parse, the 1.00× reference)`;
     const feed = `${rate('eventsource-parser + JSON.parse')} (esp createParser().feed() + JSON.parse)`;
     const forAwait = ratio('ChatStream (for await)', streamApi);
     const final = ratio('ChatStream (finalResult only)', streamApi);

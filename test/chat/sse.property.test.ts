@@ -4,7 +4,7 @@ import { SseDecoder } from '../../src/core/sse.js';
 import type { ChatEvent, ChatResult } from '../../src/core/types.js';
 import { bytes, chunksAt, collect, fixture, fixtureNames, streamOf } from './helpers.js';
 
-// Fixed seed: a failure replays identically (STYLE.md › Tests).
+// Fixed seed: a failure replays identically.
 const seed = 20_261_125;
 
 /** Events and result of a stream fed as `chunks`; an error becomes `{ error }`. */

@@ -20,7 +20,7 @@ import { base, mockApi } from '../helpers/msw.js';
 const api = mockApi();
 const client = () => new NemoVideo({ token: 'nmv_usr_testtoken1234', baseURL: base, maxRetries: 0 });
 
-// A row per line of PROTOCOL.md's code table: [what the server answers, status, class, retryable].
+// A row per line of the error-code table (docs/protocol.md › Error codes): [what the server answers, status, class, retryable].
 const rows: [string, unknown, number, new (...a: never[]) => NemoVideoError, boolean][] = [
   ['1001 in a 200 envelope', { code: 1001, message: 'token expired' }, 200, AuthenticationError, false],
   ['HTTP 401', { message: 'unauthorized' }, 401, AuthenticationError, false],

@@ -8,7 +8,7 @@ const text = (sg: unknown[], m?: unknown) => ({ tt: 7, sg, ...(m ? { m } : {}) }
 describe('summarizeTimeline', () => {
   test.each<[string, unknown, string]>([
     [
-      'the PROTOCOL.md example',
+      'the wire protocol example',
       {
         t: [
           video([{ st: 0, d: 10000, m: { name: 'city timelapse' } }]),

@@ -1,6 +1,6 @@
 // The browser example in a real Chromium: the universal bundle, an anonymous token fetched by the
 // page across origins (CORS), live chat text, the timeline and an exported video. Only a real
-// browser catches "Illegal invocation" from a stored `fetch` called as a method (FACTS.md).
+// browser catches "Illegal invocation" from a stored `fetch` called as a method.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

@@ -1,6 +1,6 @@
 import { beforeEach, expect } from 'vitest';
 
-// Every test must assert something observable (STYLE.md › Tests).
+// Every test must assert something observable.
 beforeEach(() => {
   expect.hasAssertions();
 });

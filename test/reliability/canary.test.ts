@@ -1,5 +1,5 @@
 /**
- * Canary token sweep (API.md › Errors: no message, toString(), JSON.stringify, util.inspect or log
+ * Canary token sweep (the SDK's promise: no message, toString(), JSON.stringify, util.inspect or log
  * line shows a bearer or claim token; at most its prefix and last four characters). A distinctive
  * token is the client's token and is echoed back by the server wherever a server could echo it;
  * then every surface is searched for its middle part.

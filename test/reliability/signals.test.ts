@@ -1,5 +1,5 @@
 /**
- * An abort in every phase of a call (API.md › Errors: an abort rejects with the signal's reason):
+ * An abort in every phase of a call (docs/errors.md: an abort rejects with the signal's reason):
  * before sending, waiting for headers, mid-stream, mid-upload, between polls, mid-download, and
  * `generate()` in each of its phases. Each test checks the rejection is the reason itself, that
  * nothing was left unhandled, and what reached the wire.

@@ -1,5 +1,5 @@
 /**
- * The request timeout covers the body, not only the headers (API.md › Client: `timeout`), on a
+ * The request timeout covers the body, not only the headers (the client's `timeout` option), on a
  * real loopback server (node:http, bytes through a socket, not msw): a server that answers its
  * headers at once and then trickles or stalls its body fails with TimeoutError near the deadline,
  * and the connection is released.

@@ -11,7 +11,7 @@ const client = () => new NemoVideo({ token: 'nmv_usr_chattest1234', baseURL: bas
 const runs = () => api.count('/run_sse');
 
 describe('chat.send', () => {
-  test('posts the ADK run request exactly as PROTOCOL.md gives it, and streams typed events', async () => {
+  test('posts the ADK run request exactly as docs/protocol.md gives it, and streams typed events', async () => {
     api.use(http.post(`${base}/run_sse`, () => sse(fixture('tool_then_text.nostream.sse'))));
     const stream = client().chat.send('sess-1', 'add music');
     const types: string[] = [];

@@ -3,7 +3,7 @@ import type { EmulatorCore } from '../../src/testing/emulator/index.js';
 /** The SDK's default API base: the emulator must answer any origin. */
 export const base = 'https://mega-api-prod.nemovideo.ai';
 
-/** The three attribution headers (PROTOCOL.md › Headers on every request). */
+/** The three attribution headers (docs/protocol.md › Headers). */
 export const attribution = {
   'x-skill-source': 'video-generator-generator',
   'x-skill-version': '0.1.0',
