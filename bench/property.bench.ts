@@ -6,13 +6,20 @@
  * cases and time per property. Exits 1 on the first counterexample (fast-check prints it shrunk,
  * with the seed and path to replay it).
  *
- * Run: `npm run bench:property`, or `FC_NUM_RUNS=50000 FC_SEED=7 npx tsx bench/property.bench.ts [filter]`.
+ * Then a ReDoS pass: every function that runs a regex over server or agent text gets the hostile
+ * families of test/helpers/hostile.ts at 64K, 128K … 1M characters, and prints, per function, the
+ * worst growth of a doubling (in CPU time). Exits 1 when a doubling costs more than about 3×
+ * (3.25×; linear is 2×, a quadratic regex 4×) in each of three climbs.
+ *
+ * Run: `npm run bench:property`, or `FC_NUM_RUNS=50000 FC_SEED=7 npx tsx bench/property.bench.ts [filter]`
+ * (`redos` as the filter runs the ReDoS pass alone).
  */
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { chunksAt } from '../test/helpers/chunks.js';
 import { anything, decodeOrNull, draftLike } from '../test/helpers/draft-arbitraries.js';
+import { doubling, growth, hostileTargets, sizeLabel, type Growth, type HostileFamily, type HostileTarget } from '../test/helpers/hostile.js';
 import { SseDecoder } from '../src/core/sse.js';
 import type { ChatEvent, ChatResult } from '../src/core/types.js';
 import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../src/decoders/adk.js';
@@ -199,5 +206,64 @@ for (const [name, make] of properties) {
     console.log(`✗ ${name}: ${(error as Error).message}`);
   }
 }
-console.log(`total: ${totalCases.toLocaleString('en')} cases in ${(totalMs / 1000).toFixed(1)} s${failed ? ' — FAILED' : ''}`);
-process.exitCode = failed ? 1 : 0;
+if (totalCases || failed || !filter) console.log(`total: ${totalCases.toLocaleString('en')} cases in ${(totalMs / 1000).toFixed(1)} s${failed ? ' — FAILED' : ''}`);
+
+// ── ReDoS: growth on hostile text ────────────────────────────────────────────────────────────
+const fromSize = 64 * 1024;
+const toSize = 1 << 20;
+// About 3×: linear is 2×, a quadratic regex 4×; allocation-heavy linear code (half a million matches)
+// has shown up to 3× on one doubling on a busy two-core machine.
+const maxDoubling = 3.25;
+const redosStarted = performance.now();
+let redosRan = false;
+let redosFailed = false;
+/**
+ * `target` on `family`: one call a size from 1K (a super-linear regression stops the climb in
+ * seconds); if a doubling from 64K looks too steep, up to two more climbs from 64K, two calls a
+ * size. Each doubling is read from the climb where it grew least (a GC that falls in one run is
+ * not growth), the times shown are the best at each size.
+ */
+function climb(target: HostileTarget, family: HostileFamily): { growth: Growth; worst: { ratio: number; size: number } } {
+  const first = growth(target, family, { from: 1024, to: toSize, runs: () => 1, budgetMs: 2000 });
+  if (first.tooSlowAt !== undefined) return { growth: first, worst: { ratio: Infinity, size: first.tooSlowAt } };
+  const from = first.sizes.indexOf(fromSize);
+  const best: Growth = { sizes: first.sizes.slice(from), ms: first.ms.slice(from) };
+  const ratios = best.ms.slice(1).map((ms, i) => doubling(best.ms[i]!, ms));
+  for (let attempt = 0; attempt < 2 && Math.max(...ratios) > maxDoubling; attempt++) {
+    const again = growth(target, family, { from: fromSize, to: toSize, runs: () => 2, budgetMs: 2000 });
+    again.ms.forEach((ms, i) => {
+      best.ms[i] = Math.min(best.ms[i]!, ms);
+      if (i > 0) ratios[i - 1] = Math.min(ratios[i - 1]!, doubling(again.ms[i - 1]!, ms));
+    });
+  }
+  const worst = Math.max(...ratios);
+  return { growth: best, worst: { ratio: worst, size: best.sizes[ratios.indexOf(worst)]! } };
+}
+for (const target of hostileTargets) {
+  const name = `redos: ${target.name} grows linearly on hostile text`;
+  if (filter && !name.includes(filter)) continue;
+  redosRan = true;
+  const started = performance.now();
+  let worst = { ratio: 0, size: 0, family: '' };
+  let slowest = { ms: 0, family: '' };
+  const bad: string[] = [];
+  for (const family of target.families) {
+    const { growth: g, worst: w } = climb(target, family);
+    const shown = g.sizes.map((size, i) => `${sizeLabel(size)} ${g.ms[i]!.toFixed(1)} ms`).join(' · ');
+    if (g.tooSlowAt !== undefined) bad.push(`  ${family.name}: one call took ${g.ms.at(-1)!.toFixed(0)} ms at ${sizeLabel(g.tooSlowAt)}`);
+    else if (w.ratio > maxDoubling) bad.push(`  ${family.name}: ${w.ratio.toFixed(2)}× from ${sizeLabel(w.size)} (${shown})`);
+    if (w.ratio > worst.ratio) worst = { ...w, family: family.name };
+    if (g.ms.at(-1)! > slowest.ms) slowest = { ms: g.ms.at(-1)!, family: family.name };
+  }
+  const s = ((performance.now() - started) / 1000).toFixed(1);
+  const ratio = Number.isFinite(worst.ratio) ? `${worst.ratio.toFixed(2)}×` : 'too slow';
+  const summary = `${target.families.length} families, ${sizeLabel(fromSize)}→${sizeLabel(toSize)}: worst doubling ${ratio} (${worst.family}, from ${sizeLabel(worst.size)}), slowest at ${sizeLabel(toSize)} ${slowest.ms.toFixed(0)} ms (${slowest.family}); ${s} s`;
+  if (bad.length) {
+    redosFailed = true;
+    console.log(`✗ ${name}: ${summary}\n${bad.join('\n')}`);
+  } else {
+    console.log(`✓ ${name}: ${summary}`);
+  }
+}
+if (redosRan) console.log(`redos: ${((performance.now() - redosStarted) / 1000).toFixed(1)} s (CPU time per call; fails above ${maxDoubling}× a doubling)${redosFailed ? ' — FAILED' : ''}`);
+process.exitCode = failed || redosFailed ? 1 : 0;

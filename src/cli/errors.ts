@@ -199,7 +199,13 @@ export function isInterrupt(error: unknown, signal: AbortSignal | undefined): bo
   return signal?.aborted === true && (error === signal.reason || (error as Error | null)?.name === 'AbortError');
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+// Plain string code: a regex like /\s*\n\s*/ backtracks on long runs of spaces.
+const oneLine = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
 
 /** How to keep emulator sessions between commands. */
 export const emulatorKeep = 'To keep sessions between commands, run `nemovideo emulator` in another terminal and set NEMO_API_URL to the URL it prints.';

@@ -93,7 +93,11 @@ export function requireBaseURL(value: unknown, name: string): string {
           : url.search !== '' || url.hash !== '' || /[?#]/.test(value)
             ? 'must not carry a query or a fragment'
             : undefined;
-  if (problem === undefined) return value.replace(/\/+$/, '');
+  if (problem === undefined) {
+    let end = value.length;
+    while (value[end - 1] === '/') end--;
+    return value.slice(0, end);
+  }
   throw new InvalidArgumentError(`${name} ${problem}, got ${quoteValue(showURL(value, url), 120)}.`);
 }
 

@@ -53,9 +53,16 @@ export function envelopeCode(body: unknown): number | undefined {
 /** The most of a server's text that an error message repeats: a proxy page or a runaway message is cut here. */
 export const maxQuotedChars = 300;
 
-/** `text` cut to {@link maxQuotedChars} (with `…` when cut), for quoting server or agent text in a message. */
+/**
+ * `text` cut to {@link maxQuotedChars} (with `…` when cut, never inside a surrogate pair), for
+ * quoting server or agent text in a message. Redact first, then quote: a cut token could escape
+ * redaction.
+ */
 export function quote(text: string): string {
-  return text.length > maxQuotedChars ? `${text.slice(0, maxQuotedChars)}…` : text;
+  if (text.length <= maxQuotedChars) return text;
+  const cut = text.slice(0, maxQuotedChars);
+  const last = cut.charCodeAt(cut.length - 1);
+  return `${last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut}…`;
 }
 
 function serverMessage(body: unknown): string | undefined {

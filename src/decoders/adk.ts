@@ -37,6 +37,7 @@ export interface RawAdkPart {
 const eventKeys = ['invocationId', 'author', 'actions', 'usageMetadata', 'finishReason', 'turnComplete', 'interrupted'];
 
 // The Python server writes `{"error": "<str(e)>"}` without escaping (fixtures README › Python ADK).
+// Anchored, and each `\s*` is followed by a literal it cannot match: linear on any text.
 const bareErrorPrefix = /^\s*\{\s*"error"\s*:/;
 
 /**
@@ -49,12 +50,12 @@ export function parseAdkData(data: string): unknown {
     return JSON.parse(data);
   } catch {
     if (!bareErrorPrefix.test(data)) return data;
-    // Take everything after the key, then drop the quotes and brace that should close it.
-    const message = data
-      .slice(data.indexOf(':') + 1)
-      .trim()
-      .replace(/^"/, '')
-      .replace(/"?\s*\}?\s*$/, '');
+    // Take everything after the key, then drop the quotes and brace that should close it. Plain
+    // string code: the regex this replaces (`/"?\s*\}?\s*$/`) took cubic time on a run of spaces.
+    let message = data.slice(data.indexOf(':') + 1).trim();
+    if (message.startsWith('"')) message = message.slice(1);
+    if (message.endsWith('}')) message = message.slice(0, -1).trimEnd();
+    if (message.endsWith('"')) message = message.slice(0, -1);
     return { error: message };
   }
 }
@@ -62,17 +63,16 @@ export function parseAdkData(data: string): unknown {
 /**
  * Returns the message of a bare `{"error": …}` frame (the agent failed and the stream ends), or
  * `undefined` when `value` is anything else, such as an ADK event (whose errors use `errorCode`).
+ * The text is whole: whoever quotes it redacts it first, then cuts it (`quote`).
  */
 export function adkBareErrorMessage(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const frame = value as Record<string, unknown>;
   if (frame.content !== undefined || !('error' in frame) || 'invocationId' in frame || 'errorCode' in frame) return undefined;
   const error = frame.error;
-  if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  return JSON.stringify(error) ?? 'Unknown agent error';
+  const nested = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  const text = typeof error === 'string' ? error : typeof nested === 'string' ? nested : (JSON.stringify(error) ?? 'Unknown agent error');
+  return text;
 }
 
 /**

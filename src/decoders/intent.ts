@@ -1,4 +1,4 @@
-/** Where a user's message goes (PROTOCOL.md › Routing words); only `chat` uses the SSE chat. */
+/** Where a user's message goes (docs/protocol.md › Routing words); only `chat` uses the SSE chat. */
 export type Intent = 'export' | 'credits' | 'status' | 'upload' | 'chat';
 
 /** Options of {@link routeIntent}. */
@@ -8,7 +8,9 @@ export interface RouteIntentOptions {
 }
 
 // English words match whole words only ("exported", "uploaded" do not count); Chinese has no
-// word breaks, so a past tense (已上传, 上传了) is excluded by hand.
+// word breaks, so a past tense (已上传, 上传了) is excluded by hand. Every regex here runs in
+// linear time on any text (test/decoders/hostile.test.ts): no `.*`, and each `\s+` or `\W*`
+// starts after a fixed word or at `^`, so a run of spaces is scanned once, not from each position.
 const upload = /\bupload\b|(?<!已|已经)上传(?![了的过])/i;
 const rules: [Intent, RegExp][] = [
   ['export', /\b(?:export|download)\b|\bsend (?:me )?(?:the |my |that )?(?:video|file|mp4|result)\b|\bsend it (?:over )?to me\b|导出|下载|发给我/i],

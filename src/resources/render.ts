@@ -18,7 +18,7 @@ import { nextPollMs, retryAfterMs } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
-import { renderSubmitPath } from '../core/error-map.js';
+import { quote, renderSubmitPath } from '../core/error-map.js';
 import { redactText } from '../core/redact.js';
 import { draftJson, isExportable, type Draft } from '../decoders/draft.js';
 import { Resource } from './resource.js';
@@ -175,7 +175,7 @@ export class Render extends Resource {
       if (job.status === 'failed') {
         const reason = failureReason(job.raw);
         // The reason is the server's text: redact it like every other server message.
-        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${redactText(reason)}` : ''}.`, id, { sessionId });
+        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${quote(redactText(reason))}` : ''}.`, id, { sessionId });
       }
     }
     throw new RenderTimeoutError(

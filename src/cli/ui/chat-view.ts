@@ -7,6 +7,8 @@ import type { ChatEvent } from '../../index.js';
 import { eventJson } from './json.js';
 import type { Ui } from './output.js';
 import { formatElapsed } from './style.js';
+import { quote } from '../../core/error-map.js';
+import { redactText } from '../../core/redact.js';
 
 /** Follows one chat stream on screen. */
 export interface ChatView {
@@ -71,7 +73,7 @@ export function createChatView(ui: Ui, options: { live: boolean }): ChatView {
           return;
         case 'error':
           closeLine();
-          ui.warn(`Agent reported ${event.code}: ${event.message}`);
+          ui.warn(`Agent reported ${event.code}: ${quote(redactText(event.message))}`);
           return;
         default:
           return;
