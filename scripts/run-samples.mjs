@@ -154,8 +154,15 @@ export async function runSamples(samples, { absolutizeImports, keep = false, log
     mkdirSync(docHome);
     const env = { ...baseEnv, HOME: docHome, USERPROFILE: docHome, NEMO_CLIENT_ID: `check-docs-${stem}` };
     let sessionId;
+    let failed;
     for (const sample of list) {
       const where = `${sample.doc}:${sample.start}`;
+      // A later sample may continue the failed one's session: one error per guide, not a cascade.
+      if (failed) {
+        errors.push(`${where}  not run: ${failed} failed first`);
+        continue;
+      }
+      const before = errors.length;
       const { code, expectations } = instrument(absolutizeImports ? absolutizeImports(sample.code, sample.base) : sample.code);
       const file = join(dir, `${stem}-L${sample.start}.ts`);
       const expectFile = join(dir, `${stem}-L${sample.start}.expect.jsonl`);
@@ -166,10 +173,12 @@ export async function runSamples(samples, { absolutizeImports, keep = false, log
       const tail = (text) => text.trim().split('\n').slice(-12).map((l) => `    ${l}`).join('\n');
       if (result.timedOut) {
         errors.push(`${where}  sample did not finish within ${perSampleTimeoutMs / 1000} s\n${tail(result.stdout + result.stderr)}`);
+        failed = where;
         continue;
       }
       if (result.code !== 0) {
         errors.push(`${where}  sample exited with ${result.code ?? result.signal}\n${tail(result.stderr || result.stdout)}`);
+        failed = where;
         continue;
       }
       const printed = readFileSync(expectFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -181,6 +190,7 @@ export async function runSamples(samples, { absolutizeImports, keep = false, log
           if (!e.pattern.test(text)) errors.push(`${sample.doc}:${line}  printed ${JSON.stringify(text)}, the comment says: ${e.comment}`);
         }
       }
+      if (errors.length > before) failed = where;
       const found = result.stdout.split('\n').map((l) => sessionLine.exec(l)?.[1]).filter(Boolean);
       if (found.length > 0) sessionId = found.at(-1);
     }

@@ -57,7 +57,9 @@ export type { EmulatorCore } from './emulator/emulator.js';
 export type { RunningEmulator, StartEmulatorOptions } from './emulator/server.js';
 export type {
   CreditBalance,
+  EmulatorDelayFault,
   EmulatorErrorFault,
+  EmulatorErrorFrameFault,
   EmulatorFaults,
   EmulatorOptions,
   EmulatorSnapshot,
