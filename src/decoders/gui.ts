@@ -1,5 +1,5 @@
 /**
- * An API action standing in for a GUI instruction of the agent (PROTOCOL.md › Routing words):
+ * An API action standing in for a GUI instruction of the agent (docs/protocol.md › Routing words):
  * `export` (render), `credits` (read the balance), `state` (show the session state), `timeline`
  * (show the timeline summary) or `chat` (send the edit as a chat message).
  */

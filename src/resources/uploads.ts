@@ -1,5 +1,5 @@
 /**
- * Uploads into a session (PROTOCOL.md › Upload): local files as a multipart body streamed from
+ * Uploads into a session (docs/protocol.md › Upload): local files as a multipart body streamed from
  * its sources (never held in memory), or URLs the backend fetches itself.
  * @module
  */
@@ -73,7 +73,7 @@ export interface UploadResult {
   raw: unknown;
 }
 
-/** MIME type of each accepted extension (PROTOCOL.md › Upload). */
+/** MIME type of each accepted extension (docs/protocol.md › Upload). */
 export const uploadMimeTypes: Readonly<Record<string, string>> = {
   mp4: 'video/mp4', mov: 'video/quicktime', avi: 'video/x-msvideo', webm: 'video/webm', mkv: 'video/x-matroska',
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
@@ -403,7 +403,7 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
   const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, s) => a + s!, 0) : undefined;
   const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}` };
   if (total !== undefined) headers['content-length'] = String(total + heads.reduce((a, h) => a + h.byteLength, 0) + tail.byteLength);
-  // `redirect: 'error'`: following a redirect makes fetch keep a copy of the whole body (FACTS.md).
+  // `redirect: 'error'`: following a redirect makes fetch keep a copy of the whole body (docs/performance.md).
   const call = { headers, redirect: 'error', noRetry: true } as const;
   if (!streamsUploads()) {
     // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and

@@ -1,5 +1,5 @@
 /**
- * `nemovideo generate "<prompt>"`: the whole job (API.md › Whole job) with progress, then the
+ * `nemovideo generate "<prompt>"`: the whole job with progress, then the
  * timeline, the video link, the claim link and the downloaded file.
  * @module
  */

@@ -28,7 +28,7 @@ export function describeToolCall(name: string, args: Record<string, unknown>): s
   return `${name}(${inner.length > maxArgs ? `${inner.slice(0, maxArgs - 1)}…` : inner})`;
 }
 
-/** The "still working" status (PROTOCOL.md: tell the user every two minutes); a spinner already shows the time. */
+/** The "still working" status (the service's advice: tell the user every two minutes); a spinner already shows the time. */
 export function stillWorking(ui: Ui, elapsedMs: number): string {
   return ui.mode === 'tty' ? 'Still working' : `Still working (${formatElapsed(elapsedMs)})`;
 }
