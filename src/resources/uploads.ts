@@ -105,7 +105,8 @@ const chunkBytes = 1 << 20;
 // A request body and its hooks: release the sources on failure; report the end when sent.
 interface Body {
   call: CallOptions;
-  release?: (reason: unknown) => void;
+  /** Cancels the sources; resolves once they are released (files closed). */
+  release?: (reason: unknown) => Promise<void>;
   sent?: () => void;
 }
 
@@ -195,7 +196,7 @@ export class Uploads extends Resource {
     const controller = new AbortController();
     const { call, release, sent } = build((error) => controller.abort(error));
     // Whatever fetch does with the body on abort, the sources (open files) are released here.
-    controller.signal.addEventListener('abort', () => release?.(controller.signal.reason), { once: true });
+    controller.signal.addEventListener('abort', () => void release?.(controller.signal.reason), { once: true });
     const user = options.signal;
     const onAbort = () => controller.abort(user?.reason);
     user?.addEventListener('abort', onAbort, { once: true });
@@ -225,7 +226,8 @@ export class Uploads extends Resource {
         raw,
       };
     } catch (error) {
-      release?.(error);
+      // The sources (open files) are closed before the call settles: nothing is left open after it.
+      await release?.(error);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -432,15 +434,17 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
     fail(error);
     throw error;
   };
-  // Cancels the source being read and every one not reached yet; later pulls fail. Runs once.
-  const release = async (reason: unknown) => {
-    if (released) return;
-    released = { reason };
-    const current = reader;
-    reader = undefined;
-    await current?.cancel(reason).catch(() => {});
-    for (const part of parts.slice(index + 1)) await part.open().cancel(reason).catch(() => {});
-  };
+  // Cancels the source being read and every one not reached yet; later pulls fail. Runs once:
+  // every caller gets the same promise.
+  let releasing: Promise<void> | undefined;
+  const release = (reason: unknown): Promise<void> =>
+    (releasing ??= (async () => {
+      released = { reason };
+      const current = reader;
+      reader = undefined;
+      await current?.cancel(reason).catch(() => {});
+      for (const part of parts.slice(index + 1)) await part.open().cancel(reason).catch(() => {});
+    })());
   const body = new ReadableStream<Uint8Array>({
     start() {
       report(true);
@@ -488,7 +492,7 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
     },
     cancel: release,
   }, { highWaterMark: 0 });
-  return { call: { ...call, body }, release: (reason) => void release(reason) };
+  return { call: { ...call, body }, release };
 }
 
 let requestStreams: boolean | undefined;
