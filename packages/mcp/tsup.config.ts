@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 // ESM only: MCP clients start the bin, and `@modelcontextprotocol/sdk` is ESM-first. Dependencies
-// stay external (`nemovideo`, the MCP SDK, zod, msw).
+// stay external (`nemovideo`, the MCP SDK, zod).
 export default defineConfig([
   {
     entry: { index: 'src/index.ts' },

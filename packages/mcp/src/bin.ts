@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const options: BackendOptions = { baseURL: flags['base-url'], debug, allowDirs: flags['allow-dir'] ?? [] };
   let closeEmulator: (() => Promise<void>) | undefined;
   if (flags.emulator) {
-    // Loaded only here: the emulator (and msw) cost nothing to a server on the real API.
+    // Loaded only here: the emulator costs nothing to a server on the real API.
     // The emulator gets its own anonymous identity: a real token never goes to it.
     delete process.env.NEMO_TOKEN;
     const { startEmulator } = await import('nemovideo/testing');
