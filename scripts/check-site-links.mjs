@@ -3,7 +3,7 @@
  * Checks the links of the generated API site (typedoc's output, docs/api/): every relative
  * `href` and `src` of every HTML page must point at a file of the site, and a `#fragment` at an
  * element with that id (or name) in the target page. External links (`https:`, `mailto:`…) are
- * not followed, except that one whose host is a markdown file name (`http://PROTOCOL.md`: how
+ * not followed, except that one whose host is a markdown file name (`http://guide.md`: how
  * typedoc renders a bare file name it could not resolve) counts as broken.
  *
  * `npm run docs` runs it after rendering, through the typedoc plugin

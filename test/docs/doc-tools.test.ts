@@ -42,7 +42,7 @@ describe('the link check of the generated site', () => {
       '<a href="classes/B.html">no file</a>',
       '<img src="assets/logo.png">',
       '<a href="https://example.com/x.html">external</a>',
-      '<a href="http://PROTOCOL.md">file as host</a>',
+      '<a href="http://guide.md">file as host</a>',
       '<a href="#top">self</a><h1 id="top"></h1>',
       '<code>href="nowhere.html" in text</code>',
     ].join('\n'));
@@ -52,7 +52,7 @@ describe('the link check of the generated site', () => {
       ['index.html', 'classes/A.html#missing', 'no such anchor'],
       ['index.html', 'classes/B.html', 'no such file'],
       ['index.html', 'assets/logo.png', 'no such file'],
-      ['index.html', 'http://PROTOCOL.md', 'a file name taken for a web address'],
+      ['index.html', 'http://guide.md', 'a file name taken for a web address'],
     ]);
   });
 });
