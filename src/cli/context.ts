@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { requireBaseURL } from '../core/args.js';
 import { InvalidArgumentError, MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
 import { FileTokenStore } from '../node/index.js';
-import { createEmulatorCore, type EmulatorCore, type EmulatorOptions } from '../testing/emulator/index.js';
+import { createEmulatorCore, type EmulatorCore } from '../testing/emulator/index.js';
+import { fastEmulatorOptions, fastEmulatorPolling } from '../testing/emulator/fast.js';
 import { UsageError, type RunIds, type RunSetup } from './errors.js';
 import { createUi, type Ui } from './ui/output.js';
 import type { CliIo } from './ui/types.js';
@@ -46,27 +47,6 @@ export interface Context {
   /** Ends open emulator streams. */
   close(): void;
 }
-
-/**
- * Emulator timings that make a whole `generate` take a few seconds (`--emulator`,
- * `nemovideo emulator --fast`). The second stage (music, title) lands before the settle poll
- * that follows it, so the job settles on the finished draft.
- */
-export const fastEmulatorOptions: EmulatorOptions = {
-  replyMs: 100,
-  generationMs: 1000,
-  editMs: 300,
-  secondStageMs: 300,
-  renderTimeMs: 1500,
-  heartbeatEveryMs: 250,
-};
-
-// Settle reads must be further apart than `secondStageMs`, or two reads before the second stage agree.
-const emulatorTiming: Timing = {
-  settle: { intervalMs: 500, maxPolls: 60 },
-  render: { intervalMs: 200, maxPolls: 150 },
-  recovery: { firstDelayMs: 200, intervalMs: 300 },
-};
 
 // The documented cadences wait about five minutes in all; a shorter interval polls more often, not less long.
 function timingFor(pollMs: number): Timing {
@@ -140,7 +120,7 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     logger,
     logLevel: isDebug(env) ? 'debug' : 'warn',
   });
-  const timing = options.pollInterval !== undefined ? timingFor(options.pollInterval) : emulator ? emulatorTiming : {};
+  const timing = options.pollInterval !== undefined ? timingFor(options.pollInterval) : emulator ? fastEmulatorPolling : {};
   return {
     io,
     ui,

@@ -52,6 +52,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   return serveEmulator(createEmulator(withEnvironmentToken(rest, processEnvironment())), { port, host });
 }
 
+export { fastEmulatorOptions, fastEmulatorPolling } from './emulator/fast.js';
 export { isEmulatorPath } from './emulator/handlers.js';
 export type { EmulatorCore } from './emulator/emulator.js';
 export type { RunningEmulator, StartEmulatorOptions } from './emulator/server.js';

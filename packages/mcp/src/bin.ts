@@ -31,15 +31,6 @@ Environment: NEMO_TOKEN (a token; default: an anonymous identity kept in ~/.conf
 NEMO_CONFIG_DIR, NEMO_API_URL, NEMO_WEB_URL, SKILL_SOURCE, DEBUG=nemovideo.
 Docs: https://github.com/nemovideo/nemovideo-js/blob/main/docs/mcp.md`;
 
-// Emulator timings that make a whole create_video take a few seconds; the settle reads are further
-// apart than the second stage (music, title), so the job settles on the finished timeline.
-const fastEmulator = { replyMs: 100, generationMs: 1000, editMs: 300, secondStageMs: 300, renderTimeMs: 1500, heartbeatEveryMs: 250 };
-const emulatorTiming: Timing = {
-  settle: { intervalMs: 500, maxPolls: 60 },
-  render: { intervalMs: 200, maxPolls: 150 },
-  recovery: { firstDelayMs: 200, intervalMs: 300 },
-};
-
 // A shorter interval polls more often over the same five minutes or so, not for less long.
 function timingFor(pollMs: number): Timing {
   const polls = Math.max(10, Math.ceil(300_000 / pollMs));
@@ -105,11 +96,11 @@ async function main(): Promise<void> {
     // Loaded only here: the emulator costs nothing to a server on the real API.
     // The emulator gets its own anonymous identity: a real token never goes to it.
     delete process.env.NEMO_TOKEN;
-    const { startEmulator } = await import('nemovideo/testing');
-    const emu = await startEmulator({ ...fastEmulator, seed: process.env.NEMO_EMULATOR_SEED });
+    const { startEmulator, fastEmulatorOptions, fastEmulatorPolling } = await import('nemovideo/testing');
+    const emu = await startEmulator({ ...fastEmulatorOptions, seed: process.env.NEMO_EMULATOR_SEED });
     closeEmulator = () => emu.close();
     // Emulator tokens must never replace the real identity on disk.
-    Object.assign(options, { baseURL: emu.url, tokenStore: new MemoryTokenStore(), timing: emulatorTiming, emulated: true });
+    Object.assign(options, { baseURL: emu.url, tokenStore: new MemoryTokenStore(), timing: fastEmulatorPolling, emulated: true });
     process.stderr.write(`[nemovideo-mcp] emulator at ${emu.url}: offline demo, nothing leaves this machine; videos are sample files.\n`);
   }
   if (pollMs !== undefined) options.timing = timingFor(pollMs);

@@ -3,7 +3,8 @@
  * @module
  */
 import { startEmulatorCore } from '../../testing/emulator/index.js';
-import { fastEmulatorOptions, type Context } from '../context.js';
+import { fastEmulatorOptions } from '../../testing/emulator/fast.js';
+import type { Context } from '../context.js';
 import { exitCodes } from '../errors.js';
 
 /** Options of `emulator`. */
