@@ -125,6 +125,7 @@ function jsonSpan(text: string, path: readonly string[]): [number, number] | und
   return found;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a JSON value is an object (not an array, not `null`). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -319,7 +319,8 @@ function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function isJson(response: Response): boolean {
+/** Whether a response says its body is JSON (`application/json`, `…+json`). */
+export function isJson(response: Response): boolean {
   return /[/+]json\b/i.test(response.headers.get('content-type') ?? '');
 }
 

@@ -13,7 +13,8 @@ import {
   ResponseValidationError,
   TimeoutError,
 } from '../core/errors.js';
-import { readSessionState } from '../core/session-state.js';
+import { isRecord, readSessionState } from '../core/session-state.js';
+import { isJson } from '../core/transport.js';
 import { nextPollMs, retryAfterMs } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { RequestOptions } from '../core/types.js';
@@ -349,8 +350,6 @@ const notVideo = /^\s*text\/|[/+](?:json|xml)\b/i;
 
 const contentType = (response: Response): string => response.headers.get('content-type') ?? '';
 
-const isJson = (response: Response): boolean => /[/+]json\b/i.test(contentType(response));
-
 // Signed URLs carry secrets in the query: messages and logs name the origin and path only.
 const safeWhere = (url: URL): string => redactText(`${url.origin}${url.pathname}`);
 
@@ -369,10 +368,6 @@ function linkOf(body: unknown): string | undefined {
   if (!isRecord(data)) return undefined;
   const link = data.url ?? data.download_url ?? data.downloadUrl;
   return typeof link === 'string' && link !== '' ? link : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function discard(response: Response, release?: () => void): void {
