@@ -10,6 +10,7 @@ import { readEnv, detectPlatform } from './env.js';
 import { InvalidArgumentError } from './errors.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
+import { defaultMaxRetryAfterMs } from './retry.js';
 import { Transport, wireHeaders, type Attribution } from './transport.js';
 import type { RequestOptions } from './types.js';
 import { loadSchemas, toNumber, validate } from './validate.js';
@@ -90,7 +91,7 @@ export class NemoVideoCore {
   constructor(options: ClientOptions = {}) {
     const timeout = options.timeout ?? 60_000;
     const maxRetries = options.maxRetries ?? 2;
-    const maxRetryAfterMs = optionalPositive(options.maxRetryAfterMs, 'maxRetryAfterMs', true);
+    const maxRetryAfterMs = optionalPositive(options.maxRetryAfterMs, 'maxRetryAfterMs', true) ?? defaultMaxRetryAfterMs;
     if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}.`);
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new InvalidArgumentError(`maxRetries must be a non-negative integer, got ${maxRetries}.`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');

@@ -10,7 +10,7 @@ import { redactText } from './redact.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
 import type { TokenManager } from './auth.js';
 import type { Logger } from './logger.js';
-import { backoffDelay, defaultMaxRetryAfterMs, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
+import { backoffDelay, defaultRateLimitWaitMs, isRetryableHttpStatus, retryAfterMs } from './retry.js';
 import type { RequestOptions } from './types.js';
 
 /** Attribution sent on every request (docs/protocol.md › Headers). */
@@ -42,8 +42,8 @@ export interface TransportOptions {
   timeout: number;
   /** Retries of idempotent calls. */
   maxRetries: number;
-  /** The longest `Retry-After` the SDK waits out before a replay; a longer one throws `RateLimitError` at once. Default 60 000. */
-  maxRetryAfterMs?: number | undefined;
+  /** The longest `Retry-After` the SDK waits out before a replay; a longer one throws `RateLimitError` at once. */
+  maxRetryAfterMs: number;
   /** The user's `fetch`, or `undefined` for `globalThis.fetch` at each call. */
   fetch: typeof globalThis.fetch | undefined;
   /** Attribution headers. */
@@ -231,7 +231,7 @@ export class Transport {
     if (status === 429) {
       const waitMs = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
       // A wait longer than the ceiling is the caller's to decide: RateLimitError now, with `retryAfterMs`.
-      retry = !state.rateLimited && waitMs <= (this.options.maxRetryAfterMs ?? defaultMaxRetryAfterMs);
+      retry = !state.rateLimited && waitMs <= this.options.maxRetryAfterMs;
       state.rateLimited = true;
       state.delayMs = waitMs;
     } else if (status === 401 || (status !== undefined && envelopeCode((error as HTTPError).data) === 1001)) {

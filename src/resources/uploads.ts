@@ -6,7 +6,6 @@
 import { optionalPositive, pathSegment, requireId } from '../core/args.js';
 import { maxUploadBytes, supportedExtensions } from '../core/error-map.js';
 import { AuthenticationError, FileTooLargeError, InvalidArgumentError, RateLimitError, TimeoutError, UnsupportedFileTypeError } from '../core/errors.js';
-import { defaultMaxRetryAfterMs } from '../core/retry.js';
 import { sleep } from '../core/sleep.js';
 import type { CallOptions } from '../core/transport.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
@@ -173,9 +172,8 @@ export class Uploads extends Resource {
       // A 429, or a 1001 after which the SDK renewed its own token, means the server refused the
       // upload: send it once more when every source can be read again (no one-shot stream).
       // A wait longer than `maxRetryAfterMs` is the caller's to decide, as for every other call.
-      const maxWait = this.transport.options.maxRetryAfterMs ?? defaultMaxRetryAfterMs;
       const refused =
-        (error instanceof RateLimitError && error.retryAfterMs <= maxWait) ||
+        (error instanceof RateLimitError && error.retryAfterMs <= this.transport.options.maxRetryAfterMs) ||
         (error instanceof AuthenticationError && !this.transport.options.tokens.userSupplied);
       if (!refused || parts.some((p) => isStream(p.data))) throw error;
       if (error instanceof RateLimitError) await sleep(error.retryAfterMs, options.signal);
