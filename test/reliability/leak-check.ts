@@ -68,6 +68,9 @@ const timerHook = createHook({
       stackChecks > 0
         ? (new Error().stack ?? '').split('\n').slice(2).filter((l) => !/node:internal|leak-check\.ts/.test(l)).slice(0, 3).map((l) => l.trim()).join(' ← ')
         : 'Timeout';
+    // A timer the test runner sets for itself (its first frame outside node is vitest's) is not
+    // the operation's.
+    if (/^at \S+ \(node:[^)]*\) ← at [^←]*node_modules\/vitest\//.test(stack)) return;
     liveTimers.set(asyncId, { since: serial, timer: resource as TimerInfo['timer'], stack });
   },
   destroy(asyncId) {
