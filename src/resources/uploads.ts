@@ -72,51 +72,43 @@ export interface UploadResult {
   raw: unknown;
 }
 
+// Per kind, each accepted extension (docs/protocol.md › Upload) as `ext[:subtype[:alias…]]`: its
+// MIME subtype (default: the extension), then subtypes seen in the wild that stand for it too.
+const formats = {
+  video: 'mp4 mov:quicktime avi:x-msvideo:avi:msvideo webm mkv:x-matroska',
+  image: 'jpg:jpeg:jpg:pjpeg jpeg png gif webp',
+  audio: 'mp3:mpeg:mp3 wav:wav:x-wav:wave:vnd.wave m4a:mp4:x-m4a:m4a aac:aac:x-aac',
+};
+
+// Lookups without a prototype: a name like `a.constructor` finds nothing.
+const mimes: Record<string, string> = Object.create(null);
+const extensionsOfMime: Record<string, string> = Object.create(null);
+for (const [kind, list] of Object.entries(formats)) {
+  for (const item of list.split(' ')) {
+    const [ext, sub = ext!, ...aliases] = item.split(':');
+    mimes[ext!] = `${kind}/${sub}`;
+    // The first extension named keeps a shared type (image/jpeg is jpg).
+    for (const s of [sub, ...aliases]) extensionsOfMime[`${kind}/${s}`] ??= ext!;
+  }
+}
+
 /** MIME type of each accepted extension (docs/protocol.md › Upload). */
-export const uploadMimeTypes: Readonly<Record<string, string>> = {
-  mp4: 'video/mp4', mov: 'video/quicktime', avi: 'video/x-msvideo', webm: 'video/webm', mkv: 'video/x-matroska',
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
-  mp3: 'audio/mpeg', wav: 'audio/wav', m4a: 'audio/mp4', aac: 'audio/aac',
-};
+export const uploadMimeTypes: Readonly<Record<string, string>> = mimes;
 
-// MIME aliases seen in the wild, each mapped to an accepted extension.
-const mimeAliases: Readonly<Record<string, string>> = {
-  'video/avi': 'avi', 'video/msvideo': 'avi', 'audio/mp3': 'mp3', 'audio/x-wav': 'wav', 'audio/wave': 'wav',
-  'audio/vnd.wave': 'wav', 'audio/x-m4a': 'm4a', 'audio/m4a': 'm4a', 'audio/x-aac': 'aac', 'image/jpg': 'jpg', 'image/pjpeg': 'jpg',
-};
-
-const extensionOf = (name: string) => /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+const extensionOf = (name: string) => /\.([a-z\d]+)$/i.exec(name)?.[1]!.toLowerCase();
 
 /** The MIME type for a file name's extension, `application/octet-stream` when unknown. */
 export function mimeTypeOf(name: string): string {
-  const ext = extensionOf(name);
-  return (ext !== undefined && uploadMimeTypes[ext]) || 'application/octet-stream';
-}
-
-// The accepted extension a MIME type stands for, if any.
-function extensionOfMime(mime: string | undefined): string | undefined {
-  const m = (mime ?? '').split(';')[0]!.trim().toLowerCase();
-  return mimeAliases[m] ?? Object.keys(uploadMimeTypes).find((ext) => uploadMimeTypes[ext] === m);
+  return mimes[extensionOf(name)!] ?? 'application/octet-stream';
 }
 
 const chunkBytes = 1 << 20;
+const ignore = () => {};
 
-// A request body and its hooks: release the sources on failure; report the end when sent.
-interface Body {
-  call: CallOptions;
-  /** Cancels the sources; resolves once they are released (files closed). */
-  release?: (reason: unknown) => Promise<void>;
-  sent?: () => void;
+// What every error of one call carries.
+interface Context {
+  sessionId: string;
 }
-
-// The upload's time limit (`uploadTimeoutMs`), counted from the start of the call.
-interface Limit {
-  timeoutMs: number;
-  deadline: number | undefined;
-}
-
-const timedOut = (limit: Limit, sessionId: string) =>
-  new TimeoutError(`Upload to session ${sessionId} timed out after ${limit.timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, { sessionId });
 
 // One file, checked and ready to stream.
 interface Part {
@@ -147,72 +139,39 @@ export class Uploads extends Resource {
    */
   async create(sessionId: string, params: UploadCreateParams, options: UploadCreateOptions = {}): Promise<UploadResult> {
     requireId(sessionId, 'sessionId');
+    const ctx = { sessionId };
     const files = list(params?.files, 'files');
     const urls = list(params?.urls, 'urls');
-    if (files.length > 0 && urls.length > 0) {
-      throw new InvalidArgumentError('Pass files or urls, not both: they are separate requests. Call uploads.create() once for each.', { sessionId });
+    if ((files.length > 0) === (urls.length > 0)) {
+      throw new InvalidArgumentError(
+        files.length > 0 ? 'Pass files or urls, not both: they are separate requests. Call uploads.create() once for each.' : 'Nothing to upload: pass at least one file or URL.',
+        ctx,
+      );
     }
-    if (files.length === 0 && urls.length === 0) throw new InvalidArgumentError('Nothing to upload: pass at least one file or URL.', { sessionId });
-    const timeoutMs = optionalPositive(options.uploadTimeoutMs, 'uploadTimeoutMs', true) ?? 0;
-    const limit = { timeoutMs, deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined };
+    const timeoutMs = optionalPositive(options.uploadTimeoutMs, 'uploadTimeoutMs', true);
     const path = `/api/upload-video/nemo_agent/me/${pathSegment(sessionId)}`;
+    const checked = urls.map((u) => {
+      if (typeof u === 'string' && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)) return u;
+      throw new InvalidArgumentError(`Upload URLs must be http(s) URLs, got ${JSON.stringify(u)}.`, ctx);
+    });
+    const parts = files.map((input, i) => toPart(input, i, ctx));
     options.signal?.throwIfAborted();
-    if (urls.length > 0) {
-      const checked = urls.map((u) => checkUrl(u, sessionId));
-      return this.#send(path, sessionId, options, limit, () => ({ call: { json: { urls: checked, source_type: 'url' } } }), []);
-    }
-    const checked = files.map((input, i) => toPart(input, i, sessionId));
-    // A stream of unknown size is read up to its first bytes before the request starts: an
-    // empty one is refused with nothing sent. (Where uploads cannot stream, multipart refuses streams.)
-    const parts = streamsUploads() ? await peekStreams(checked, options.signal, limit, sessionId) : checked;
-    const send = () => this.#send(path, sessionId, options, limit, (fail) => multipart(parts, options.onProgress, fail, sessionId), parts.map((p) => p.name));
-    try {
-      return await send();
-    } catch (error) {
-      // A 429, or a 1001 after which the SDK renewed its own token, means the server refused the
-      // upload: send it once more when every source can be read again (no one-shot stream).
-      // A wait longer than `maxRetryAfterMs` is the caller's to decide, as for every other call.
-      const refused =
-        (error instanceof RateLimitError && error.retryAfterMs <= this.transport.options.maxRetryAfterMs) ||
-        (error instanceof AuthenticationError && !this.transport.options.tokens.userSupplied);
-      if (!refused || parts.some((p) => isStream(p.data))) throw error;
-      if (error instanceof RateLimitError) await sleep(error.retryAfterMs, options.signal);
-      return send();
-    }
-  }
-
-  async #send(
-    path: string,
-    sessionId: string,
-    options: UploadCreateOptions,
-    limit: Limit,
-    build: (fail: (error: unknown) => void) => Body,
-    names: string[],
-  ): Promise<UploadResult> {
-    // One signal for the caller's abort, the upload limit and failures found while streaming:
-    // the transport rethrows its reason, so each surfaces as its own error.
+    // One signal for the whole call: the caller's abort, the upload limit (counted from here) and
+    // failures found while streaming. The transport rethrows its reason, so each is its own error.
     const controller = new AbortController();
-    const { call, release, sent } = build((error) => controller.abort(error));
-    // Whatever fetch does with the body on abort, the sources (open files) are released here.
-    controller.signal.addEventListener('abort', () => void release?.(controller.signal.reason), { once: true });
+    const { signal } = controller;
+    const abort = (reason: unknown) => controller.abort(reason);
     const user = options.signal;
-    const onAbort = () => controller.abort(user?.reason);
-    user?.addEventListener('abort', onAbort, { once: true });
-    const timer = limit.deadline !== undefined ? setTimeout(() => controller.abort(timedOut(limit, sessionId)), Math.max(0, limit.deadline - Date.now())) : undefined;
-    try {
-      const raw = await this.transport.request(path, {
-        ...call,
-        method: 'POST',
-        signal: controller.signal,
-        sessionId,
-        timeout: 0,
-        idempotent: false,
-      });
+    const onAbort = () => abort(user!.reason);
+    user?.addEventListener('abort', onAbort);
+    const timer = timeoutMs && setTimeout(() => abort(new TimeoutError(`Upload to session ${sessionId} timed out after ${timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, ctx)), timeoutMs);
+    const post = async (call: CallOptions, sent?: () => void): Promise<UploadResult> => {
+      const raw = await this.transport.request(path, { ...call, method: 'POST', signal, sessionId, timeout: 0, idempotent: false });
       sent?.();
       const data = validate((await loadSchemas()).uploadSchema, raw, `POST ${path}`, sessionId);
       return {
         files: (data.files ?? []).map((f, i) => ({
-          filename: f.filename ?? names[i] ?? '',
+          filename: f.filename ?? parts[i]?.name ?? '',
           fileType: f.file_type ?? '',
           cdnUrl: f.cdn_url ?? '',
           duration: toNumber(f.duration),
@@ -223,10 +182,36 @@ export class Uploads extends Resource {
         sessionStateApplied: data.session_state_applied ?? false,
         raw,
       };
-    } catch (error) {
-      // The sources (open files) are closed before the call settles: nothing is left open after it.
-      await release?.(error);
-      throw error;
+    };
+    const send = async () => {
+      const [call, release, sent] = multipart(parts, options.onProgress, abort, ctx);
+      // Whatever fetch does with the body on abort, the sources (open files) are released here;
+      // and before the call settles, whatever failed: nothing is left open after it.
+      signal.addEventListener('abort', () => void release(signal.reason), { once: true });
+      try {
+        return await post(call, sent);
+      } catch (error) {
+        await release(error);
+        throw error;
+      }
+    };
+    try {
+      if (urls.length > 0) return await post({ json: { urls: checked, source_type: 'url' } });
+      // A stream of unknown size is read up to its first bytes before the request starts: an
+      // empty one is refused with nothing sent. (Where uploads cannot stream, multipart refuses streams.)
+      if (streamsUploads()) await peekStreams(parts, signal, ctx);
+      try {
+        return await send();
+      } catch (error) {
+        // A 429, or a 1001 after which the SDK renewed its own token, means the server refused the
+        // upload: send it once more when every source can be read again (no one-shot stream).
+        // A wait longer than `maxRetryAfterMs` is the caller's to decide, as for every other call.
+        const { maxRetryAfterMs, tokens } = this.transport.options;
+        const wait = error instanceof RateLimitError ? error.retryAfterMs : error instanceof AuthenticationError && !tokens.userSupplied ? 0 : NaN;
+        if (!(wait <= maxRetryAfterMs) || parts.some((p) => isStream(p.data))) throw error;
+        await sleep(wait, signal);
+        return await send();
+      }
     } finally {
       clearTimeout(timer);
       user?.removeEventListener('abort', onAbort);
@@ -235,114 +220,90 @@ export class Uploads extends Resource {
 }
 
 function list<T>(value: readonly T[] | undefined, name: string): readonly T[] {
-  if (value === undefined || value === null) return [];
+  if (value == null) return [];
   if (!Array.isArray(value)) throw new InvalidArgumentError(`${name} must be an array, got ${typeof value}.`);
   return value;
 }
 
-function checkUrl(value: unknown, sessionId: string): string {
-  if (typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value;
-  throw new InvalidArgumentError(`Upload URLs must be http(s) URLs, got ${JSON.stringify(value)}.`, { sessionId });
-}
-
 const isStream = (v: unknown): v is ReadableStream<Uint8Array> => typeof (v as ReadableStream | null)?.getReader === 'function';
 
-function toPart(input: UploadInput, index: number, sessionId: string): Part {
+function toPart(input: UploadInput, index: number, ctx: Context): Part {
   const where = `files[${index}]`;
   const isBlob = input instanceof Blob;
   const file: Partial<UploadFile> = isBlob ? { data: input, name: (input as Partial<File>).name, type: input.type } : (input ?? {});
-  const { data } = file;
-  if (!(data instanceof Blob || data instanceof Uint8Array || isStream(data))) {
-    throw new InvalidArgumentError(`${where}: pass a Blob/File or { data: Blob | Uint8Array | ReadableStream, name }.`, { sessionId });
-  }
-  if (isStream(data) && data.locked) throw new InvalidArgumentError(`${where}: the stream is already being read.`, { sessionId });
-  const declared = data instanceof Blob ? data.size : data instanceof Uint8Array ? data.byteLength : file.size;
-  if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) {
-    throw new InvalidArgumentError(`${where}: size must be a non-negative integer, got ${String(declared)}.`, { sessionId });
-  }
-  const mimeExt = extensionOfMime(file.type);
+  const { data, type } = file;
+  const stream = isStream(data);
+  const bad = (problem: string) => new InvalidArgumentError(`${where}: ${problem}`, ctx);
+  if (!(data instanceof Blob || data instanceof Uint8Array || stream)) throw bad('pass a Blob/File or { data: Blob | Uint8Array | ReadableStream, name }.');
+  if (stream && data.locked) throw bad('the stream is already being read.');
+  const size = data instanceof Blob ? data.size : stream ? file.size : data.byteLength;
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw bad(`size must be a non-negative integer, got ${String(size)}.`);
+  const mimeExt = extensionsOfMime[(type ?? '').split(';')[0]!.trim().toLowerCase()];
   // A bare Blob has no name: name it after its MIME type (checked just below).
   const name = typeof file.name === 'string' && file.name !== '' ? file.name : isBlob ? `upload${mimeExt ? `.${mimeExt}` : ''}` : undefined;
-  if (name === undefined) throw new InvalidArgumentError(`${where}: name must be a non-empty string (its extension gives the type).`, { sessionId });
+  if (name === undefined) throw bad('name must be a non-empty string (its extension gives the type).');
   // Same rule as the backend: the extension decides; without one, the MIME type does.
   const ext = extensionOf(name);
   if (ext !== undefined ? !supportedExtensions.includes(ext) : mimeExt === undefined) {
     throw new UnsupportedFileTypeError(
-      `Unsupported file type: ${JSON.stringify(name)}${file.type ? ` (${file.type})` : ''}. Accepted: ${supportedExtensions.join(', ')}.`,
+      `Unsupported file type: ${JSON.stringify(name)}${type ? ` (${type})` : ''}. Accepted: ${supportedExtensions.join(', ')}.`,
       supportedExtensions,
-      { sessionId },
+      ctx,
     );
   }
-  if (declared !== undefined && declared > maxUploadBytes) throw tooLarge(name, declared, sessionId);
-  if (declared === 0) throw empty(where, name, sessionId);
-  const type = file.type || mimeTypeOf(name);
-  const open = () => (data instanceof Blob ? data.stream() : data instanceof Uint8Array ? bytesStream(data) : data);
-  return { name, type, size: declared, data, open };
+  if ((size as number) > maxUploadBytes) throw tooLarge(name, size, ctx);
+  if (size === 0) throw empty(index, name, ctx);
+  return {
+    name,
+    type: type || mimeTypeOf(name),
+    size,
+    data,
+    open: () => (data instanceof Blob ? data.stream() : stream ? data : bytesStream(data)),
+  };
 }
 
-function tooLarge(name: string, size: number | undefined, sessionId: string): FileTooLargeError {
-  const mb = (n: number) => `${Math.round(n / 1_048_576)} MB`;
-  const what = size === undefined ? `over ${mb(maxUploadBytes)}` : `${mb(size)}`;
-  return new FileTooLargeError(`File too large: ${JSON.stringify(name)} is ${what}; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, { sessionId });
+function tooLarge(name: string, size: number | undefined, ctx: Context): FileTooLargeError {
+  const mb = size === undefined ? 'over 500' : Math.round(size / 1_048_576);
+  return new FileTooLargeError(`File too large: ${JSON.stringify(name)} is ${mb} MB; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, ctx);
 }
 
-function empty(where: string, name: string, sessionId: string): InvalidArgumentError {
-  return new InvalidArgumentError(`${where} (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, { sessionId });
-}
+const empty = (index: number, name: string, ctx: Context) =>
+  new InvalidArgumentError(`files[${index}] (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, ctx);
 
 /**
  * Reads each stream of unknown size up to its first non-empty chunk, so an empty stream is
  * refused before the request starts; the part then streams that chunk and the rest. On any
- * failure (an empty stream, an abort, the time limit) every stream read so far is cancelled.
+ * failure (an empty stream, an abort, the time limit) every stream is cancelled.
  */
-async function peekStreams(parts: Part[], signal: AbortSignal | undefined, limit: Limit, sessionId: string): Promise<Part[]> {
-  if (!parts.some((p) => isStream(p.data) && p.size === undefined)) return parts;
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = limit.deadline !== undefined ? setTimeout(() => controller.abort(timedOut(limit, sessionId)), Math.max(0, limit.deadline - Date.now())) : undefined;
-  const peeked: Part[] = [];
+async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Promise<void> {
+  // How to cancel each stream: itself, or its reader once one is taken.
+  const cancels = parts.map((p) => isStream(p.data) && ((reason: unknown) => (p.data as ReadableStream).cancel(reason)));
+  const cancelAll = (reason: unknown) => Promise.all(cancels.map((cancel) => cancel && cancel(reason).catch(ignore)));
+  // An abort cancels the streams, which ends a pending read (then the reason is thrown).
+  const onAbort = () => void cancelAll(signal.reason);
+  signal.addEventListener('abort', onAbort);
   try {
     for (const [i, part] of parts.entries()) {
-      peeked.push(isStream(part.data) && part.size === undefined ? await peek(part, `files[${i}]`, controller.signal, sessionId) : part);
+      if (!cancels[i] || part.size !== undefined) continue;
+      const reader = (part.data as ReadableStream<Uint8Array>).getReader();
+      cancels[i] = (reason) => reader.cancel(reason);
+      let value: Uint8Array | undefined;
+      // A chunk of the wrong kind is left for the body to refuse with its own message.
+      do {
+        const next = await reader.read();
+        signal.throwIfAborted();
+        if (next.done) throw empty(i, part.name, ctx);
+        value = next.value;
+      } while (ArrayBuffer.isView(value) && value.byteLength === 0);
+      const stream = prepend(value, reader);
+      parts[i] = { ...part, open: () => stream };
     }
-    return peeked;
   } catch (error) {
-    for (const part of parts.slice(peeked.length + 1)) if (isStream(part.data)) await part.data.cancel(error).catch(() => {});
-    for (const part of peeked) if (isStream(part.data)) await part.open().cancel(error).catch(() => {});
+    await cancelAll(error);
     throw error;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
-}
-
-// One stream's first non-empty chunk, put back in front of the rest.
-async function peek(part: Part, where: string, signal: AbortSignal, sessionId: string): Promise<Part> {
-  const reader = (part.data as ReadableStream<Uint8Array>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await untilAborted(reader.read(), signal);
-      if (done) throw empty(where, part.name, sessionId);
-      // A chunk of the wrong kind is left for the body to refuse with its own message.
-      if (!ArrayBuffer.isView(value) || value.byteLength > 0) {
-        const stream = prepend(value, reader);
-        return { ...part, open: () => stream };
-      }
-    }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
-  }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 // `first`, then what `reader` has left; cancelling it cancels the source.
@@ -351,12 +312,8 @@ function prepend(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Arr
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (head !== undefined) {
-          controller.enqueue(head);
-          head = undefined;
-          return;
-        }
-        const { done, value } = await reader.read();
+        const { done, value } = head !== undefined ? { done: false, value: head } : await reader.read();
+        head = undefined;
         if (done) controller.close();
         else controller.enqueue(value);
       },
@@ -377,56 +334,61 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-// RFC 7578 names, escaped as browsers do (WHATWG HTML › multipart/form-data encoding).
-const quote = (s: string) => s.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-
-function randomBoundary(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
-  return `----nemovideo${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
 /**
  * The multipart body as a pull-based stream: each part's header, then its source read one chunk
  * per pull, then the closing boundary. The body queues nothing itself (highWaterMark 0): a chunk
  * is taken from the source when fetch asks for it, so progress counts the bytes handed to fetch,
  * and memory stays flat whatever the file size. Reading ahead is the source's own: a
  * `fileFromPath` file reads up to 1.5 MiB ahead, so disk reads overlap sending.
+ * Returns the call, and a release that cancels the sources (run once; resolves once they are closed).
  */
-function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'], fail: (error: unknown) => void, sessionId: string): Body {
+function multipart(
+  parts: Part[],
+  onProgress: UploadCreateOptions['onProgress'],
+  fail: (error: unknown) => void,
+  ctx: Context,
+): [CallOptions, (reason: unknown) => Promise<void>, (() => void)?] {
   const encoder = new TextEncoder();
-  const boundary = randomBoundary();
+  const boundary = `----nemovideo${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(24)), (b) => (b & 15).toString(16)).join('')}`;
+  // RFC 7578 names, escaped as browsers do (WHATWG HTML › multipart/form-data encoding): %22 %0D %0A.
   const heads = parts.map((p, i) =>
-    encoder.encode(`${i > 0 ? '\r\n' : ''}--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${quote(p.name)}"\r\nContent-Type: ${p.type}\r\n\r\n`),
+    encoder.encode(
+      `${i > 0 ? '\r\n' : ''}--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${p.name.replace(/["\r\n]/g, encodeURIComponent)}"\r\nContent-Type: ${p.type}\r\n\r\n`,
+    ),
   );
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  const sizes = parts.map((p) => p.size);
-  const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, s) => a + s!, 0) : undefined;
+  let total: number | undefined = 0;
+  let length = tail.byteLength;
+  for (const [i, p] of parts.entries()) {
+    total = p.size === undefined || total === undefined ? undefined : total + p.size;
+    length += heads[i]!.byteLength;
+  }
   const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}` };
-  if (total !== undefined) headers['content-length'] = String(total + heads.reduce((a, h) => a + h.byteLength, 0) + tail.byteLength);
+  if (total !== undefined) headers['content-length'] = String(total + length);
   // `redirect: 'error'`: following a redirect makes fetch keep a copy of the whole body (docs/performance.md).
   const call = { headers, redirect: 'error', noRetry: true } as const;
-  if (!streamsUploads()) {
-    // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and
-    // Safari never do): send one Blob made of the files' own Blobs, which the browser reads from disk.
-    if (parts.some((p) => isStream(p.data))) throw new InvalidArgumentError('This runtime cannot stream an upload: pass the file as a Blob or File.', { sessionId });
-    onProgress?.({ loaded: 0, total });
-    const body = new Blob([...parts.flatMap((p, i) => [heads[i]!, p.data as Blob | Uint8Array<ArrayBuffer>]), tail]);
-    return { call: { ...call, body }, sent: () => onProgress?.({ loaded: total!, total }) };
-  }
   const step = total === undefined ? chunkBytes : Math.max(1, Math.min(chunkBytes, Math.floor(total / 100)));
   let loaded = 0;
   let reported = -1;
-  const report = (force: boolean) => {
-    if (!onProgress || (!force && loaded - reported < step) || loaded === reported) return;
-    reported = loaded;
-    onProgress({ loaded, total });
+  const report = (force?: boolean) => {
+    if (onProgress && loaded !== reported && (force || loaded - reported >= step)) onProgress({ loaded: (reported = loaded), total });
   };
+  if (!streamsUploads()) {
+    // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and
+    // Safari never do): send one Blob made of the files' own Blobs, which the browser reads from
+    // disk. Progress: the start now, the end once it is sent; there is no source to release.
+    if (parts.some((p) => isStream(p.data))) throw new InvalidArgumentError('This runtime cannot stream an upload: pass the file as a Blob or File.', ctx);
+    report(true);
+    const body = new Blob([...parts.flatMap((p, i) => [heads[i]!, p.data as Blob | Uint8Array<ArrayBuffer>]), tail]);
+    return [{ ...call, body }, async () => {}, () => ((loaded = total!), report(true))];
+  }
   let index = -1;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let partBytes = 0;
-  let released: { reason: unknown } | undefined;
+  let reason: unknown;
+  let releasing: Promise<void> | undefined;
   const throwIfReleased = () => {
-    if (released) throw released.reason;
+    if (releasing) throw reason;
   };
   const stop = (error: unknown): never => {
     fail(error);
@@ -434,25 +396,19 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
   };
   // Cancels the source being read and every one not reached yet; later pulls fail. Runs once:
   // every caller gets the same promise.
-  let releasing: Promise<void> | undefined;
-  const release = (reason: unknown): Promise<void> =>
+  const release = (why: unknown): Promise<void> =>
     (releasing ??= (async () => {
-      released = { reason };
-      const current = reader;
-      reader = undefined;
-      await current?.cancel(reason).catch(() => {});
-      for (const part of parts.slice(index + 1)) await part.open().cancel(reason).catch(() => {});
+      reason = why;
+      await reader?.cancel(why).catch(ignore);
+      for (const part of parts.slice(index + 1)) await part.open().cancel(why).catch(ignore);
     })());
   const body = new ReadableStream<Uint8Array>({
-    start() {
-      report(true);
-    },
+    start: () => report(true),
     async pull(controller) {
       for (;;) {
         throwIfReleased();
         if (reader === undefined) {
-          index++;
-          const part = parts[index];
+          const part = parts[++index];
           if (part === undefined) {
             controller.enqueue(tail);
             controller.close();
@@ -462,35 +418,33 @@ function multipart(parts: Part[], onProgress: UploadCreateOptions['onProgress'],
           partBytes = 0;
           return controller.enqueue(heads[index]!);
         }
-        const part = parts[index]!;
+        const { name, size } = parts[index]!;
         // A source that fails (a file changed on disk, a stream's own error) rejects the upload
         // with its error, not as a failed connection.
         const { done, value } = await reader.read().catch((error: unknown) => (throwIfReleased(), stop(error)));
         throwIfReleased();
-        if (done) {
-          reader = undefined;
-          if (part.size !== undefined && partBytes !== part.size) {
-            stop(new InvalidArgumentError(`${JSON.stringify(part.name)} gave ${partBytes} bytes but its declared size is ${part.size}.`, { sessionId }));
-          }
-          continue;
+        const chunk = done
+          ? undefined
+          : ArrayBuffer.isView(value)
+            ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+            : stop(new InvalidArgumentError(`${JSON.stringify(name)}: stream chunks must be Uint8Array.`, ctx));
+        partBytes += chunk?.byteLength ?? 0;
+        if (partBytes > maxUploadBytes) stop(tooLarge(name, undefined, ctx));
+        // Past the declared size, or short of it at the end.
+        if (size !== undefined && (done ? partBytes !== size : partBytes > size)) {
+          stop(new InvalidArgumentError(`${JSON.stringify(name)} gave ${partBytes} bytes but its declared size is ${size}.`, ctx));
         }
-        const chunk: Uint8Array = ArrayBuffer.isView(value)
-          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-          : stop(new InvalidArgumentError(`${JSON.stringify(part.name)}: stream chunks must be Uint8Array.`, { sessionId }));
-        if (chunk.byteLength === 0) continue;
-        partBytes += chunk.byteLength;
-        if (partBytes > maxUploadBytes) stop(tooLarge(part.name, undefined, sessionId));
-        if (part.size !== undefined && partBytes > part.size) {
-          stop(new InvalidArgumentError(`${JSON.stringify(part.name)} gave more bytes than its declared size ${part.size}.`, { sessionId }));
+        if (done) reader = undefined;
+        else if (chunk!.byteLength > 0) {
+          loaded += chunk!.byteLength;
+          controller.enqueue(chunk!);
+          return report();
         }
-        loaded += chunk.byteLength;
-        controller.enqueue(chunk);
-        return report(false);
       }
     },
     cancel: release,
   }, { highWaterMark: 0 });
-  return { call: { ...call, body }, release };
+  return [{ ...call, body }, release];
 }
 
 let requestStreams: boolean | undefined;
@@ -503,8 +457,7 @@ function streamsUploads(): boolean {
   if (requestStreams === undefined) {
     let duplex = false;
     try {
-      const probe = new Request('http://localhost/', { method: 'POST', body: new ReadableStream(), get duplex() { duplex = true; return 'half'; } } as RequestInit);
-      requestStreams = duplex && !probe.headers.has('content-type');
+      requestStreams = !new Request('http://localhost/', { method: 'POST', body: new ReadableStream(), get duplex() { duplex = true; return 'half'; } } as RequestInit).headers.has('content-type') && duplex;
     } catch {
       requestStreams = false;
     }
