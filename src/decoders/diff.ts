@@ -40,36 +40,38 @@ export interface SegmentEdit {
 export type TimelineChange = TrackChange | SegmentPresenceChange | SegmentEdit;
 
 /** @internal Structural equality over JSON values. */
-const same = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b || Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  return (
-    ka.length === Object.keys(b).length &&
-    ka.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
-};
+const same = (a: unknown, b: unknown): boolean =>
+  a === b ||
+  (typeof a === 'object' && typeof b === 'object' && !!a && !!b && Array.isArray(a) === Array.isArray(b) &&
+    Object.keys(a).length === Object.keys(b).length &&
+    Object.keys(a).every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])));
 
-const labels = (t: Track) => new Set(t.segments.flatMap((s) => (s.label === undefined ? [] : [s.label])));
-
-/** Pairs segments: identical ones first, then equal labels, then overlapping spans. */
-function pairSegments(before: Segment[], after: Segment[]): [Segment | undefined, Segment | undefined][] {
+/**
+ * Pairs segments: identical ones first, then equal labels, then overlapping spans; each `after`
+ * segment takes the first `before` one (in order) that is still free and fits. In linear time on
+ * an ordinary track: each pass groups the free ones by a key (start, label), latest first, so the
+ * first that fits is found at the end of its group and cut off there.
+ */
+function pairSegments(before: Segment[], after: Segment[]): (readonly [Segment | undefined, Segment | undefined])[] {
   const pair = new Map<Segment, Segment>();
   const taken = new Set<Segment>();
-  const pass = (fits: (b: Segment, a: Segment) => boolean) => {
+  const pass = (key: (s: Segment) => unknown, fits: (b: Segment, a: Segment) => boolean = () => true) => {
+    const groups = new Map<unknown, Segment[]>();
+    for (const b of [...before].reverse()) if (!taken.has(b)) groups.get(key(b))?.push(b) ?? groups.set(key(b), [b]);
     for (const a of after) {
-      if (pair.has(a)) continue;
-      const b = before.find((b) => !taken.has(b) && fits(b, a));
-      if (b) pair.set(a, b), taken.add(b);
+      const group = pair.has(a) ? undefined : groups.get(key(a));
+      const i = group?.findLastIndex((b) => fits(b, a)) ?? -1;
+      if (i >= 0) {
+        const [b] = group!.splice(i, 1) as [Segment];
+        pair.set(a, b), taken.add(b);
+      }
     }
   };
-  pass((b, a) => b.startMs === a.startMs && b.durationMs === a.durationMs && same(b.raw, a.raw));
-  pass((b, a) => b.label !== undefined && b.label === a.label);
-  pass((b, a) => b.startMs === a.startMs || (b.startMs < a.endMs && a.startMs < b.endMs));
-  return [
-    ...after.map((a): [Segment | undefined, Segment] => [pair.get(a), a]),
-    ...before.filter((b) => !taken.has(b)).map((b): [Segment, undefined] => [b, undefined]),
-  ];
+  pass((s) => s.startMs, (b, a) => b.durationMs === a.durationMs && same(b.raw, a.raw));
+  // No label is a key of its own each time: it matches nothing.
+  pass((s) => s.label ?? {});
+  pass(() => 0, (b, a) => b.startMs === a.startMs || (b.startMs < a.endMs && a.startMs < b.endMs));
+  return [...after.map((a) => [pair.get(a), a] as const), ...before.filter((b) => !taken.has(b)).map((b) => [b, undefined] as const)];
 }
 
 /**
@@ -83,56 +85,54 @@ function pairSegments(before: Segment[], after: Segment[]): [Segment | undefined
  * @throws {DraftDecodeError} when either side is not a draft at all.
  */
 export function diffTimelines(before: unknown, after: unknown): TimelineChange[] {
-  const from = toDraft(before);
-  const to = toDraft(after);
   const changes: TimelineChange[] = [];
-  const used = new Set<Track>();
-  const kinds = new Map<Track, TrackKind>();
-  const names = new Map<Track, Set<string>>();
-  for (const d of [from, to]) for (const t of d.tracks) kinds.set(t, trackKind(t, d)), names.set(t, labels(t));
-  for (const at of to.tracks) {
-    const kind = kinds.get(at)!;
-    let best: Track | undefined;
+  // Each draft's tracks as [track, kind, its segments' labels]; a paired earlier track leaves `olds`.
+  const [olds, news] = [before, after].map((v) => {
+    const d = toDraft(v);
+    return d.tracks.map((t): Entry => [t, trackKind(t, d), new Set(t.segments.flatMap((s) => s.label ?? []))]);
+  }) as [Entry[], Entry[]];
+  for (const [at, kind, names] of news) {
+    let best: Entry | undefined;
     let bestScore = -1;
-    for (const bt of from.tracks) {
-      if (used.has(bt) || bt.type !== at.type || bt.typeCode !== at.typeCode) continue;
-      let score = (kinds.get(bt) === kind ? 2 : 0) + (bt.index === at.index ? 1 : 0);
-      for (const l of names.get(bt)!) if (names.get(at)!.has(l)) score += 4;
-      if (score > bestScore) (best = bt), (bestScore = score);
+    for (const e of olds) {
+      const [bt, k, bn] = e;
+      if (bt.type !== at.type || bt.typeCode !== at.typeCode) continue;
+      let score = (k === kind ? 2 : 0) + (bt.index === at.index ? 1 : 0);
+      for (const l of bn) if (names.has(l)) score += 4;
+      if (score > bestScore) (best = e), (bestScore = score);
     }
     if (!best) {
       changes.push({ type: 'track_added', kind, track: at });
       continue;
     }
-    used.add(best);
-    for (const [b, a] of pairSegments(best.segments, at.segments)) {
-      const base = { kind, label: (a ?? b)?.label, trackIndex: (a ? at : best).index };
-      if (!b) changes.push({ ...base, type: 'segment_added', after: a });
-      else if (!a) changes.push({ ...base, type: 'segment_removed', before: b });
-      else {
-        const type =
-          b.label !== a.label ? 'segment_changed'
-          : b.startMs === a.startMs && b.durationMs === a.durationMs
-            ? b.volume === a.volume && same(b.raw, a.raw) ? undefined : 'segment_changed'
-          : b.durationMs === a.durationMs ? 'segment_moved'
-          : 'segment_trimmed';
-        if (type) changes.push({ ...base, type, before: b, after: a });
+    olds.splice(olds.indexOf(best), 1);
+    const bt = best[0];
+    for (const [b, a] of pairSegments(bt.segments, at.segments)) {
+      const type =
+        !b ? 'added'
+        : !a ? 'removed'
+        : b.label !== a.label ? 'changed'
+        : b.startMs === a.startMs && b.durationMs === a.durationMs
+          ? b.volume === a.volume && same(b.raw, a.raw) ? undefined : 'changed'
+        : b.durationMs === a.durationMs ? 'moved'
+        : 'trimmed';
+      if (type) {
+        changes.push({
+          kind,
+          label: (a ?? b)!.label,
+          trackIndex: (a ? at : bt).index,
+          type: `segment_${type}`,
+          ...(b && { before: b }),
+          ...(a && { after: a }),
+        } as TimelineChange);
       }
     }
   }
-  for (const bt of from.tracks) if (!used.has(bt)) changes.push({ type: 'track_removed', kind: kinds.get(bt)!, track: bt });
+  for (const [track, kind] of olds) changes.push({ type: 'track_removed', kind, track });
   return changes;
 }
 
-const verbs: Record<TimelineChange['type'], string> = {
-  track_added: 'added',
-  track_removed: 'removed',
-  segment_added: 'added',
-  segment_removed: 'removed',
-  segment_trimmed: 'trimmed',
-  segment_moved: 'moved',
-  segment_changed: 'changed',
-};
+type Entry = [Track, TrackKind, Set<string>];
 
 /**
  * Writes changes for people, one `✅` line each, or `No changes` for an empty list.
@@ -143,24 +143,23 @@ const verbs: Record<TimelineChange['type'], string> = {
  * `clip`s.
  */
 export function describeChanges(changes: readonly TimelineChange[]): string {
-  if (!changes.length) return 'No changes';
-  return changes
-    .map((c) => {
-      const verb = verbs[c.type];
-      const { kind } = c;
-      if ('track' in c) {
-        const segs = c.track.segments.map((s) => describeSegment(s, kind)).join(', ');
-        return c.type === 'track_added' && segs ? `✅ ${kind} added: ${segs}` : `✅ ${kind} track ${verb}`;
-      }
-      const noun = kind === 'Video' || kind === 'Other' ? `${kind} clip` : kind;
-      const { before: b, after: a } = c;
-      let what: string;
-      if (!a || !b) what = describeSegment((a ?? b)!, kind);
-      else {
+  return (
+    changes
+      .map((c) => {
+        // Each type ends in its verb: `track_added`, `segment_trimmed`…
+        const verb = c.type.split('_')[1];
+        const { kind } = c;
+        if ('track' in c) {
+          const segs = c.track.segments.map((s) => describeSegment(s, kind)).join(', ');
+          return `✅ ${kind} ${verb === 'added' && segs ? `added: ${segs}` : `track ${verb}`}`;
+        }
+        // One segment (added, removed) or the two sides of an edit.
+        const [b, a = b] = [c.before, c.after].filter((s) => s) as [Segment, Segment?];
         const [lb, la, sb, sa] = [labelOf(b, kind), labelOf(a, kind), span(b), span(a)];
-        what = lb === la ? `${la} (${sb === sa ? sa : `${sb} → ${sa}`})` : `${lb} (${sb}) → ${la} (${sa})`;
-      }
-      return `✅ ${noun} ${verb}: ${what}`;
-    })
-    .join('\n');
+        return `✅ ${kind === 'Video' || kind === 'Other' ? `${kind} clip` : kind} ${verb}: ${
+          lb === la ? `${la} (${sb === sa ? sa : `${sb} → ${sa}`})` : `${lb} (${sb}) → ${la} (${sa})`
+        }`;
+      })
+      .join('\n') || 'No changes'
+  );
 }
