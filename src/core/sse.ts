@@ -5,7 +5,7 @@
  * holds about 15 KiB more heap per open stream (docs/performance.md).
  * @module
  */
-import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+import { createParser } from 'eventsource-parser';
 
 /** Where an {@link SseDecoder} delivers what it finds. */
 export interface SseHandler {
@@ -15,55 +15,44 @@ export interface SseHandler {
   onHeartbeat(comment: string): void;
 }
 
-const openBrace = 123;
-
 /**
  * Decodes an SSE byte stream into events, whatever the chunking: CRLF, CR or LF line ends,
  * comments, multi-line `data`, and UTF-8 characters split across chunks are all handled.
  * Feed it every chunk with {@link SseDecoder.push}, then call {@link SseDecoder.end} once.
  */
 export class SseDecoder {
-  readonly #handler: SseHandler;
-  readonly #text = new TextDecoder();
-  readonly #parser: EventSourceParser;
-  // Set while end() flushes: an event dispatched then was still open when the body ended.
-  #ending = false;
-  #cut = false;
-
-  constructor(handler: SseHandler) {
-    this.#handler = handler;
-    this.#parser = createParser({
-      onEvent: (event) => this.#dispatch(event),
-      onComment: (comment) => handler.onHeartbeat(comment),
-    });
-  }
-
   /** Decodes one chunk of the body; complete events are delivered before it returns. */
-  push(bytes: Uint8Array): void {
-    this.#parser.feed(this.#text.decode(bytes, { stream: true }));
-  }
-
+  declare readonly push: (bytes: Uint8Array) => void;
   /**
    * Ends the input. Returns `true` when the body ended on a frame boundary, `false` when it
    * stopped inside a frame (that frame is dropped, as the SSE spec says, and not delivered).
    */
-  end(): boolean {
-    const rest = this.#text.decode();
-    if (rest !== '') this.#parser.feed(rest);
-    // Two line feeds close any open line and any open event; whatever that dispatches was cut.
-    this.#ending = true;
-    this.#parser.feed('\n\n');
-    return !this.#cut;
-  }
+  declare readonly end: () => boolean;
 
-  #dispatch(event: EventSourceMessage): void {
-    const data = event.data;
-    // ADK frames always start with `{`: test that first so the blank check stays off the hot path.
-    const blank = data.charCodeAt(0) !== openBrace && data.trim() === '';
-    if (this.#ending) {
-      // An unfinished heartbeat is harmless; unfinished data means the body was cut mid-frame.
-      if (!blank) this.#cut = true;
-    } else if (blank) this.#handler.onHeartbeat(data);
-    else this.#handler.onData(data);
+  constructor(handler: SseHandler) {
+    const text = new TextDecoder();
+    // `ending` is set while end() flushes: an event dispatched then was still open when the body ended.
+    let ending = false;
+    let cut = false;
+    const parser = createParser({
+      onEvent({ data }) {
+        // A blank check that stays O(1) on an ADK frame: trim() stops at its `{` and `}`.
+        const blank = !data.trim();
+        // An unfinished heartbeat is harmless; unfinished data means the body was cut mid-frame.
+        if (ending) cut ||= !blank;
+        else if (blank) handler.onHeartbeat(data);
+        else handler.onData(data);
+      },
+      onComment: (comment) => handler.onHeartbeat(comment),
+    });
+    this.push = (bytes) => parser.feed(text.decode(bytes, { stream: true }));
+    this.end = () => {
+      ending = true;
+      // What the decoder still holds is a cut UTF-8 sequence (U+FFFD, never a line end), so it
+      // dispatches nothing itself. Two line feeds close any open line and any open event; whatever
+      // that dispatches was cut.
+      parser.feed(`${text.decode()}\n\n`);
+      return !cut;
+    };
   }
 }

@@ -40,6 +40,9 @@ const eventKeys = ['invocationId', 'author', 'actions', 'usageMetadata', 'finish
 // Anchored, and each `\s*` is followed by a literal it cannot match: linear on any text.
 const bareErrorPrefix = /^\s*\{\s*"error"\s*:/;
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const stringOr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
 /**
  * Parses one SSE `data` payload of an ADK stream. Returns the parsed JSON; for text that is not
  * JSON, a bare error frame is recovered as `{ error: message }` and anything else is returned
@@ -49,14 +52,12 @@ export function parseAdkData(data: string): unknown {
   try {
     return JSON.parse(data);
   } catch {
-    if (!bareErrorPrefix.test(data)) return data;
-    // Take everything after the key, then drop the quotes and brace that should close it. Plain
-    // string code: the regex this replaces (`/"?\s*\}?\s*$/`) took cubic time on a run of spaces.
-    let message = data.slice(data.indexOf(':') + 1).trim();
-    if (message.startsWith('"')) message = message.slice(1);
-    if (message.endsWith('}')) message = message.slice(0, -1).trimEnd();
-    if (message.endsWith('"')) message = message.slice(0, -1);
-    return { error: message };
+    // Take everything after the key, then drop the quotes and brace that should close it. Each
+    // regex is anchored to one end and matches one character: linear. (The single regex this
+    // replaced, `/"?\s*\}?\s*$/`, took cubic time on a run of spaces.)
+    return bareErrorPrefix.test(data)
+      ? { error: data.slice(data.indexOf(':') + 1).trim().replace(/^"/, '').replace(/\}$/, '').trimEnd().replace(/"$/, '') }
+      : data;
   }
 }
 
@@ -66,13 +67,10 @@ export function parseAdkData(data: string): unknown {
  * The text is whole: whoever quotes it redacts it first, then cuts it (`quote`).
  */
 export function adkBareErrorMessage(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const frame = value as Record<string, unknown>;
-  if (frame.content !== undefined || !('error' in frame) || 'invocationId' in frame || 'errorCode' in frame) return undefined;
-  const error = frame.error;
-  const nested = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
-  const text = typeof error === 'string' ? error : typeof nested === 'string' ? nested : (JSON.stringify(error) ?? 'Unknown agent error');
-  return text;
+  if (!isObject(value) || value.content !== undefined || !('error' in value) || 'invocationId' in value || 'errorCode' in value) return;
+  const error = value.error;
+  const nested = isObject(error) ? error.message : undefined;
+  return typeof error === 'string' ? error : typeof nested === 'string' ? nested : (JSON.stringify(error) ?? 'Unknown agent error');
 }
 
 /**
@@ -83,52 +81,34 @@ export function adkBareErrorMessage(value: unknown): string | undefined {
  * else (a `thought` part, inline data, a payload that is not a JSON object) gives an `unknown` event.
  */
 export function decodeAdkEvent(value: unknown): ChatEvent[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ type: 'unknown', raw: value }];
+  const unknown = { type: 'unknown', raw: value } as const;
+  if (!isObject(value) || Array.isArray(value)) return [unknown];
   const event = value as RawAdkEvent;
-  const content = event.content ?? undefined;
-  const code = event.errorCode ?? undefined;
-  const parts = typeof content === 'object' ? content.parts : undefined;
-  // Hot path: one part and no error, as nearly every streamed delta is.
-  if (code === undefined && Array.isArray(parts) && parts.length === 1) return [decodePart(parts[0], event)];
-  const out: ChatEvent[] = [];
-  if (Array.isArray(parts)) {
-    for (const part of parts) out.push(decodePart(part, event));
-  } else if (content !== undefined && (typeof content !== 'object' || parts !== undefined)) {
-    // `content` without `parts` is an empty model reply (a silent turn); any other shape is kept.
-    out.push({ type: 'unknown', raw: event });
+  const { content, errorCode: code } = event;
+  const parts = content?.parts;
+  const out: ChatEvent[] = Array.isArray(parts)
+    ? parts.map((part) => decodePart(part, event) ?? { ...unknown })
+    : // `content` without `parts` is an empty model reply (a silent turn); any other shape is kept.
+      content != null && (typeof content !== 'object' || parts !== undefined)
+      ? [unknown]
+      : [];
+  if (code != null && code !== 'STOP') {
+    const message = event.errorMessage;
+    const text = String(code);
+    out.push({ type: 'error', code: text, message: (typeof message === 'string' && message) || `The agent stopped (${text}).`, raw: event });
   }
-  if (code !== undefined && code !== 'STOP') {
-    const message = typeof event.errorMessage === 'string' && event.errorMessage !== '' ? event.errorMessage : `The agent stopped (${String(code)}).`;
-    out.push({ type: 'error', code: String(code), message, raw: event });
-  }
-  if (content === undefined && code === undefined && !isAdkEvent(event)) out.push({ type: 'unknown', raw: event });
+  if (content == null && code == null && !eventKeys.some((key) => key in event)) out.push(unknown);
   return out;
 }
 
-function isAdkEvent(event: RawAdkEvent): boolean {
-  for (const key of eventKeys) if (key in event) return true;
-  return false;
-}
-
-function decodePart(part: RawAdkPart | null | undefined, event: RawAdkEvent): ChatEvent {
-  if (typeof part !== 'object' || part === null) return { type: 'unknown', raw: event };
-  if (typeof part.text === 'string' && part.thought !== true) {
-    return { type: 'text', text: part.text, partial: event.partial === true, author: stringOr(event.author), raw: event };
-  }
-  const call = part.functionCall;
-  if (typeof call === 'object' && call !== null && typeof call.name === 'string') {
-    const args = typeof call.args === 'object' && call.args !== null ? call.args : {};
-    return { type: 'tool_call', id: stringOr(call.id), name: call.name, args, raw: event };
-  }
-  const result = part.functionResponse;
-  if (typeof result === 'object' && result !== null && typeof result.name === 'string') {
-    return { type: 'tool_result', id: stringOr(result.id), name: result.name, response: result.response, raw: event };
-  }
-  return { type: 'unknown', raw: event };
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+/** The chat event of one content part; `undefined` for a part of no known shape. */
+function decodePart(part: RawAdkPart | null | undefined, raw: RawAdkEvent): ChatEvent | undefined {
+  if (!isObject(part)) return;
+  const { text, functionCall: call, functionResponse: result } = part;
+  if (typeof text === 'string' && part.thought !== true) return { type: 'text', text, partial: raw.partial === true, author: stringOr(raw.author), raw };
+  // `?.name` reads undefined on any JSON value that is not an object.
+  if (typeof call?.name === 'string') return { type: 'tool_call', id: stringOr(call.id), name: call.name, args: isObject(call.args) ? call.args : {}, raw };
+  if (typeof result?.name === 'string') return { type: 'tool_result', id: stringOr(result.id), name: result.name, response: result.response, raw };
 }
 
 /**
