@@ -110,13 +110,19 @@ interface Context {
   sessionId: string;
 }
 
+// A source as the body reads it: a stream's reader, or the same shape over bytes in memory.
+type Reader = Pick<ReadableStreamDefaultReader<Uint8Array>, 'read' | 'cancel'>;
+
 // One file, checked and ready to stream.
 interface Part {
   name: string;
   type: string;
   size: number | undefined;
   data: UploadData;
-  open(): ReadableStream<Uint8Array>;
+  /** A reader of the source: a new one each time, except for a stream (read once: always the same). */
+  open(): Reader;
+  /** The first chunk, already read from a stream of unknown size (see {@link peekStreams}). */
+  first?: Uint8Array;
 }
 
 /** Uploads files and URLs into a session. */
@@ -253,12 +259,22 @@ function toPart(input: UploadInput, index: number, ctx: Context): Part {
   }
   if ((size as number) > maxUploadBytes) throw tooLarge(name, size, ctx);
   if (size === 0) throw empty(index, name, ctx);
+  let reader: Reader | undefined;
   return {
     name,
     type: type || mimeTypeOf(name),
     size,
     data,
-    open: () => (data instanceof Blob ? data.stream() : stream ? data : bytesStream(data)),
+    open: () => (data instanceof Blob ? data.stream().getReader() : stream ? (reader ??= data.getReader()) : bytesReader(data)),
+  };
+}
+
+// Bytes in memory, handed out in slices (views, not copies) so progress moves.
+function bytesReader(bytes: Uint8Array): Reader {
+  let offset = 0;
+  return {
+    read: async () => (offset < bytes.byteLength ? { done: false, value: bytes.subarray(offset, (offset += chunkBytes)) } : { done: true, value: undefined }),
+    cancel: async () => {},
   };
 }
 
@@ -271,32 +287,27 @@ const empty = (index: number, name: string, ctx: Context) =>
   new InvalidArgumentError(`files[${index}] (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, ctx);
 
 /**
- * Reads each stream of unknown size up to its first non-empty chunk, so an empty stream is
- * refused before the request starts; the part then streams that chunk and the rest. On any
- * failure (an empty stream, an abort, the time limit) every stream is cancelled.
+ * Reads each stream of unknown size up to its first non-empty chunk (kept as the part's `first`),
+ * so an empty stream is refused before the request starts. On any failure (an empty stream, an
+ * abort, the time limit) every stream is cancelled.
  */
 async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Promise<void> {
-  // How to cancel each stream: itself, or its reader once one is taken.
-  const cancels = parts.map((p) => isStream(p.data) && ((reason: unknown) => (p.data as ReadableStream).cancel(reason)));
-  const cancelAll = (reason: unknown) => Promise.all(cancels.map((cancel) => cancel && cancel(reason).catch(ignore)));
+  const cancelAll = (reason: unknown) => Promise.all(parts.map((p) => isStream(p.data) && p.open().cancel(reason).catch(ignore)));
   // An abort cancels the streams, which ends a pending read (then the reason is thrown).
   const onAbort = () => void cancelAll(signal.reason);
   signal.addEventListener('abort', onAbort);
   try {
     for (const [i, part] of parts.entries()) {
-      if (!cancels[i] || part.size !== undefined) continue;
-      const reader = (part.data as ReadableStream<Uint8Array>).getReader();
-      cancels[i] = (reason) => reader.cancel(reason);
-      let value: Uint8Array | undefined;
+      if (!isStream(part.data) || part.size !== undefined) continue;
+      const reader = part.open();
+      let next;
       // A chunk of the wrong kind is left for the body to refuse with its own message.
       do {
-        const next = await reader.read();
+        next = await reader.read();
         signal.throwIfAborted();
         if (next.done) throw empty(i, part.name, ctx);
-        value = next.value;
-      } while (ArrayBuffer.isView(value) && value.byteLength === 0);
-      const stream = prepend(value, reader);
-      parts[i] = { ...part, open: () => stream };
+      } while (ArrayBuffer.isView(next.value) && next.value.byteLength === 0);
+      part.first = next.value;
     }
   } catch (error) {
     await cancelAll(error);
@@ -306,41 +317,14 @@ async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Pr
   }
 }
 
-// `first`, then what `reader` has left; cancelling it cancels the source.
-function prepend(first: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
-  let head: Uint8Array | undefined = first;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = head !== undefined ? { done: false, value: head } : await reader.read();
-        head = undefined;
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-// Bytes already in memory, handed out in slices (views, not copies) so progress moves.
-function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.byteLength) return controller.close();
-      controller.enqueue(bytes.subarray(offset, (offset += chunkBytes)));
-    },
-  });
-}
-
 /**
  * The multipart body as a pull-based stream: each part's header, then its source read one chunk
  * per pull, then the closing boundary. The body queues nothing itself (highWaterMark 0): a chunk
  * is taken from the source when fetch asks for it, so progress counts the bytes handed to fetch,
  * and memory stays flat whatever the file size. Reading ahead is the source's own: a
  * `fileFromPath` file reads up to 1.5 MiB ahead, so disk reads overlap sending.
- * Returns the call, and a release that cancels the sources (run once; resolves once they are closed).
+ * Returns the call; a release that cancels the sources (runs once, resolves once they are
+ * closed); and, for a body sent whole, what to call once it is sent.
  */
 function multipart(
   parts: Part[],
@@ -373,18 +357,17 @@ function multipart(
   const report = (force?: boolean) => {
     if (onProgress && loaded !== reported && (force || loaded - reported >= step)) onProgress({ loaded: (reported = loaded), total });
   };
+  report(true);
   if (!streamsUploads()) {
     // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and
     // Safari never do): send one Blob made of the files' own Blobs, which the browser reads from
-    // disk. Progress: the start now, the end once it is sent; there is no source to release.
+    // disk. Progress: the start, then the end once it is sent; there is no source to release.
     if (parts.some((p) => isStream(p.data))) throw new InvalidArgumentError('This runtime cannot stream an upload: pass the file as a Blob or File.', ctx);
-    report(true);
     const body = new Blob([...parts.flatMap((p, i) => [heads[i]!, p.data as Blob | Uint8Array<ArrayBuffer>]), tail]);
     return [{ ...call, body }, async () => {}, () => ((loaded = total!), report(true))];
   }
   let index = -1;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let partBytes = 0;
+  let reader: Reader | undefined;
   let reason: unknown;
   let releasing: Promise<void> | undefined;
   const throwIfReleased = () => {
@@ -394,7 +377,7 @@ function multipart(
     fail(error);
     throw error;
   };
-  // Cancels the source being read and every one not reached yet; later pulls fail. Runs once:
+  // Cancels the source being read and every one not reached yet; later reads fail. Runs once:
   // every caller gets the same promise.
   const release = (why: unknown): Promise<void> =>
     (releasing ??= (async () => {
@@ -402,48 +385,51 @@ function multipart(
       await reader?.cancel(why).catch(ignore);
       for (const part of parts.slice(index + 1)) await part.open().cancel(why).catch(ignore);
     })());
-  const body = new ReadableStream<Uint8Array>({
-    start: () => report(true),
-    async pull(controller) {
-      for (;;) {
-        throwIfReleased();
-        if (reader === undefined) {
-          const part = parts[++index];
-          if (part === undefined) {
-            controller.enqueue(tail);
-            controller.close();
-            return report(true);
-          }
-          reader = part.open().getReader();
-          partBytes = 0;
-          return controller.enqueue(heads[index]!);
-        }
-        const { name, size } = parts[index]!;
+  async function* chunks() {
+    for (const [i, { name, size, first }] of parts.entries()) {
+      index = i;
+      reader = parts[i]!.open();
+      yield heads[i]!;
+      let bytes = 0;
+      for (let next = first; ; next = undefined) {
         // A source that fails (a file changed on disk, a stream's own error) rejects the upload
         // with its error, not as a failed connection.
-        const { done, value } = await reader.read().catch((error: unknown) => (throwIfReleased(), stop(error)));
+        const { done, value } = next !== undefined ? { done: false, value: next } : await reader.read().catch((error: unknown) => (throwIfReleased(), stop(error)));
         throwIfReleased();
         const chunk = done
           ? undefined
           : ArrayBuffer.isView(value)
             ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
             : stop(new InvalidArgumentError(`${JSON.stringify(name)}: stream chunks must be Uint8Array.`, ctx));
-        partBytes += chunk?.byteLength ?? 0;
-        if (partBytes > maxUploadBytes) stop(tooLarge(name, undefined, ctx));
+        bytes += chunk?.byteLength ?? 0;
+        if (bytes > maxUploadBytes) stop(tooLarge(name, undefined, ctx));
         // Past the declared size, or short of it at the end.
-        if (size !== undefined && (done ? partBytes !== size : partBytes > size)) {
-          stop(new InvalidArgumentError(`${JSON.stringify(name)} gave ${partBytes} bytes but its declared size is ${size}.`, ctx));
+        if (size !== undefined && (done ? bytes !== size : bytes > size)) {
+          stop(new InvalidArgumentError(`${JSON.stringify(name)} gave ${bytes} bytes but its declared size is ${size}.`, ctx));
         }
-        if (done) reader = undefined;
-        else if (chunk!.byteLength > 0) {
+        if (done) break;
+        if (chunk!.byteLength > 0) {
           loaded += chunk!.byteLength;
-          controller.enqueue(chunk!);
-          return report();
+          report();
+          yield chunk!;
         }
       }
+    }
+    report(true);
+    yield tail;
+  }
+  const source = chunks();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await source.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: release,
     },
-    cancel: release,
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return [{ ...call, body }, release];
 }
 
@@ -453,14 +439,16 @@ let requestStreams: boolean | undefined;
 // standard feature test (a streamed body sets no Content-Type, and `duplex` is read).
 function streamsUploads(): boolean {
   const g = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
-  if (g.document !== undefined || g.WorkerGlobalScope !== undefined) return false;
-  if (requestStreams === undefined) {
-    let duplex = false;
-    try {
-      requestStreams = !new Request('http://localhost/', { method: 'POST', body: new ReadableStream(), get duplex() { duplex = true; return 'half'; } } as RequestInit).headers.has('content-type') && duplex;
-    } catch {
-      requestStreams = false;
-    }
-  }
-  return requestStreams;
+  return (
+    !g.document &&
+    !g.WorkerGlobalScope &&
+    (requestStreams ??= (() => {
+      let duplex = false;
+      try {
+        return !new Request('http://localhost/', { method: 'POST', body: new ReadableStream(), get duplex() { duplex = true; return 'half'; } } as RequestInit).headers.has('content-type') && duplex;
+      } catch {
+        return false;
+      }
+    })())
+  );
 }
