@@ -65,28 +65,28 @@ export class Chat extends Resource {
    */
   send(sessionId: string, text: string, options: ChatSendOptions = {}): ChatStream {
     requireId(sessionId, 'sessionId');
-    if (typeof text !== 'string' || text.trim() === '') throw new InvalidArgumentError('text must be a non-empty string.');
+    if (typeof text !== 'string' || !text.trim()) throw new InvalidArgumentError('text must be a non-empty string.');
     for (const key of ['heartbeatTimeoutMs', 'idleTimeoutMs', 'timeoutMs', 'stillWorkingEveryMs'] as const) {
       optionalPositive(options[key], key, true);
     }
-    if (options.onStillWorking !== undefined && typeof options.onStillWorking !== 'function') {
-      throw new InvalidArgumentError('onStillWorking must be a function.');
-    }
-    const json = {
-      app_name: 'nemo_agent',
-      user_id: 'me',
-      session_id: sessionId,
-      new_message: { parts: [{ text }] },
-      ...(options.partialText ? { streaming: true } : {}),
-    };
+    const onStillWorking = options.onStillWorking;
+    if (onStillWorking !== undefined && typeof onStillWorking !== 'function') throw new InvalidArgumentError('onStillWorking must be a function.');
+    const transport = this.transport;
     return new ChatStream({
       ...options,
       sessionId,
-      logger: this.transport.options.logger,
+      logger: transport.options.logger,
       open: (signal) =>
-        this.transport.stream('/run_sse', {
-          method: 'POST',
-          json,
+        // A POST (it has a JSON body), sent once.
+        transport.stream('/run_sse', {
+          json: {
+            app_name: 'nemo_agent',
+            user_id: 'me',
+            session_id: sessionId,
+            new_message: { parts: [{ text }] },
+            // Left out of the JSON unless asked for.
+            streaming: options.partialText ? true : undefined,
+          },
           signal,
           sessionId,
           idempotent: false,
@@ -106,28 +106,22 @@ export class Chat extends Resource {
     if (typeof options !== 'object' || options === null || !('baseline' in options)) {
       throw new InvalidArgumentError('recover needs { baseline }: the state read before the message (or null for a new session).');
     }
+    const { baseline, signal } = options;
     const firstDelayMs = optionalPositive(options.firstDelayMs, 'firstDelayMs', true) ?? 30_000;
     const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true);
     const maxUnchanged = optionalPositive(options.maxUnchanged, 'maxUnchanged') ?? 5;
-    const before = baselineDraft(options.baseline);
-    await sleep(firstDelayMs, options.signal);
+    // A draft has tracks; a state holds one.
+    const before = !baseline ? null : 'tracks' in baseline ? baseline : baseline.draft;
+    await sleep(firstDelayMs, signal);
     for (let polls = 1; ; polls++) {
-      const state = await readSessionState(this.transport, sessionId, { signal: options.signal });
-      const changes = diffTimelines(before, state.draft);
-      const changed = changes.length > 0 || rawChanged(before, state.draft);
+      const state = await readSessionState(this.transport, sessionId, { signal });
+      const after = state.draft;
+      const changes = diffTimelines(before, after);
+      // A change the timeline diff does not see (e.g. a new key) still counts as a change.
+      const changed = changes.length > 0 || (!!before && !!after && JSON.stringify(before.raw) !== JSON.stringify(after.raw));
       options.onProgress?.({ polls, changed });
       if (changed || polls >= maxUnchanged) return { changed, state, changes, polls };
-      await sleep(nextPollMs(intervalMs, state.retryAfterMs, 60_000), options.signal);
+      await sleep(nextPollMs(intervalMs, state.retryAfterMs, 60_000), signal);
     }
   }
-}
-
-function baselineDraft(baseline: SessionState | Draft | null | undefined): Draft | null {
-  if (!baseline) return null;
-  return 'tracks' in baseline ? baseline : baseline.draft;
-}
-
-// A change the timeline diff does not see (e.g. a new key) still counts as a change.
-function rawChanged(before: Draft | null, after: Draft | null): boolean {
-  return before !== null && after !== null && JSON.stringify(before.raw) !== JSON.stringify(after.raw);
 }
