@@ -89,64 +89,99 @@ export interface GenerateDeps {
  */
 export async function generate(deps: GenerateDeps, prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidArgumentError('prompt must be a non-empty string.');
-  const { signal, onProgress } = options;
+  const { signal, onProgress, onEvent, chat: chatOptions, recovery, settle, render } = options;
   const request = { signal };
 
   let sessionId = options.sessionId;
   let taskId: string | undefined;
   let baseline: SessionState | null = null;
-  if (sessionId === undefined) {
-    const session = await deps.sessions.create({ language: options.language ?? detectLanguage(prompt) }, request);
-    ({ sessionId, taskId } = session);
-  } else {
-    baseline = await deps.state.latest(sessionId, request);
-    taskId = baseline.taskId;
-  }
+  if (sessionId === undefined) ({ sessionId, taskId } = await deps.sessions.create({ language: options.language ?? detectLanguage(prompt) }, request));
+  else taskId = (baseline = await deps.state.latest(sessionId, request)).taskId;
   const sid = sessionId;
-  onProgress?.({ phase: 'session', sessionId: sid, taskId });
+  const progress = <P extends GenerateProgress['phase']>(phase: P, more?: Omit<Extract<GenerateProgress, { phase: P }>, 'phase' | 'sessionId'>) =>
+    onProgress?.({ phase, sessionId: sid, ...more } as GenerateProgress);
+  progress('session', { taskId });
 
   try {
-    const chat = await followChat(deps, sid, prompt, options);
-    let settled: SessionState | undefined;
-    if (chat.recover) {
-      const recovery = await deps.chat.recover(sid, {
-        ...options.recovery,
-        ...(chat.recover === 'silent' ? { firstDelayMs: options.recovery?.firstDelayMs ?? 0 } : {}),
-        baseline,
-        signal,
-        onProgress: ({ polls }) => onProgress?.({ phase: 'recovering', sessionId: sid, polls, reason: chat.recover || 'interrupted' }),
-      });
-      if (!recovery.changed && chat.recover === 'interrupted') {
-        throw new StreamInterruptedError(
-          `The stream was cut and the session's draft did not change after ${recovery.polls} reads. Nothing was re-sent: look again later with state.latest('${sid}').`,
-          chat.result,
-          { sessionId: sid, cause: chat.error },
-        );
+    // The chat. A silent or cut stream is followed up by reading state, never by sending again.
+    let chat: ChatResult;
+    let recover: 'silent' | 'interrupted' | undefined;
+    let cause: unknown;
+    const stream = deps.chat.send(sid, prompt, {
+      ...chatOptions,
+      signal,
+      onStillWorking: (info) => {
+        chatOptions?.onStillWorking?.(info);
+        progress('chat', { elapsedMs: info.elapsedMs });
+      },
+    });
+    progress('chat');
+    try {
+      for await (const event of stream) {
+        onEvent?.(event);
+        if (event.type !== 'heartbeat') progress('chat', { event });
       }
-      settled = recovery.state;
+      chat = await stream.finalResult();
+      if (chat.silent) recover = 'silent';
+    } catch (error) {
+      if (!(error instanceof StreamInterruptedError || error instanceof StreamTimeoutError)) throw error;
+      chat = error.partial;
+      recover = 'interrupted';
+      cause = error;
     }
 
-    const state = await settle(deps, sid, settled, options);
+    let state: SessionState | undefined;
+    if (recover) {
+      const recovered = await deps.chat.recover(sid, {
+        ...recovery,
+        ...(recover === 'silent' && { firstDelayMs: recovery?.firstDelayMs ?? 0 }),
+        baseline,
+        signal,
+        onProgress: ({ polls }) => progress('recovering', { polls, reason: recover! }),
+      });
+      if (!recovered.changed && recover === 'interrupted') {
+        throw new StreamInterruptedError(
+          `The stream was cut and the draft did not change in ${recovered.polls} reads. Nothing was re-sent: check later with state.latest('${sid}').`,
+          chat,
+          { sessionId: sid, cause },
+        );
+      }
+      state = recovered.state;
+    }
+
+    // Reads state until the draft is exportable and two reads in a row agree (the backend adds
+    // music, title and effects in a second stage), within `settle.maxPolls` reads (at least one).
+    state ??= await deps.state.latest(sid, request);
+    for (let polls = 1, previous; ; polls++) {
+      const exportable = isExportable(state.draft);
+      progress('state', { polls, exportable });
+      const current = JSON.stringify(state.draft?.raw ?? null);
+      if ((exportable && current === previous) || polls >= (settle?.maxPolls ?? 20)) break;
+      previous = current;
+      await sleep(nextPollMs(settle?.intervalMs, state.retryAfterMs, 15_000), signal);
+      state = await deps.state.latest(sid, request);
+    }
+
     taskId ??= state.taskId;
     const result: GenerateResult = {
       sessionId: sid,
       taskId,
-      text: chat.result.text,
-      events: chat.result.events,
+      text: chat.text,
+      events: chat.events,
       state,
       summary: summarizeTimeline(state.draft),
-      changes: diffTimelines(baseline?.draft ?? null, state.draft),
+      changes: diffTimelines(baseline?.draft, state.draft),
     };
 
     if (options.export !== false) {
-      onProgress?.({ phase: 'render', sessionId: sid });
+      progress('render');
       try {
         const job = await deps.render.export(sid, {
-          ...options.render,
+          ...render,
           signal,
           onProgress: (job) => {
-            options.render?.onProgress?.(job);
-            onProgress?.({ phase: 'render', sessionId: sid, renderId: job.id, progress: job.progress, status: job.status });
+            render?.onProgress?.(job);
+            progress('render', { renderId: job.id, progress: job.progress, status: job.status });
           },
         });
         result.render = job;
@@ -163,66 +198,12 @@ export async function generate(deps: GenerateDeps, prompt: string, options: Gene
         return undefined; // a missing claim link must not fail a finished job
       });
     }
-    onProgress?.({ phase: 'done', sessionId: sid });
+    progress('done');
     return result;
   } catch (error) {
-    throw withSessionId(error, sid);
-  }
-}
-
-interface ChatOutcome {
-  result: ChatResult;
-  recover: 'silent' | 'interrupted' | false;
-  error?: unknown;
-}
-
-async function followChat(deps: GenerateDeps, sessionId: string, prompt: string, options: GenerateOptions): Promise<ChatOutcome> {
-  const { onEvent, onProgress } = options;
-  const stream = deps.chat.send(sessionId, prompt, {
-    ...options.chat,
-    signal: options.signal,
-    onStillWorking: (info) => {
-      options.chat?.onStillWorking?.(info);
-      onProgress?.({ phase: 'chat', sessionId, elapsedMs: info.elapsedMs });
-    },
-  });
-  onProgress?.({ phase: 'chat', sessionId });
-  try {
-    for await (const event of stream) {
-      onEvent?.(event);
-      if (event.type !== 'heartbeat') onProgress?.({ phase: 'chat', sessionId, event });
-    }
-    const result = await stream.finalResult();
-    return { result, recover: result.silent ? 'silent' : false };
-  } catch (error) {
-    if (error instanceof StreamInterruptedError || error instanceof StreamTimeoutError) {
-      return { result: error.partial, recover: 'interrupted', error };
+    if (error instanceof NemoVideoError && error.sessionId === undefined) {
+      Object.defineProperty(error, 'sessionId', { value: sid, enumerable: true });
     }
     throw error;
   }
-}
-
-// Reads state until the draft is exportable and two reads in a row agree (the backend adds
-// music, title and effects in a second stage), within `settle.maxPolls` reads.
-async function settle(deps: GenerateDeps, sessionId: string, first: SessionState | undefined, options: GenerateOptions): Promise<SessionState> {
-  const intervalMs = options.settle?.intervalMs;
-  const maxPolls = Math.max(1, options.settle?.maxPolls ?? 20);
-  let previous: string | undefined;
-  let state = first ?? (await deps.state.latest(sessionId, { signal: options.signal }));
-  for (let polls = 1; ; polls++) {
-    const exportable = isExportable(state.draft);
-    options.onProgress?.({ phase: 'state', sessionId, polls, exportable });
-    const current = JSON.stringify(state.draft?.raw ?? null);
-    if ((exportable && current === previous) || polls >= maxPolls) return state;
-    previous = current;
-    await sleep(nextPollMs(intervalMs, state.retryAfterMs, 15_000), options.signal);
-    state = await deps.state.latest(sessionId, { signal: options.signal });
-  }
-}
-
-function withSessionId(error: unknown, sessionId: string): unknown {
-  if (error instanceof NemoVideoError && error.sessionId === undefined) {
-    Object.defineProperty(error, 'sessionId', { value: sessionId, enumerable: true });
-  }
-  return error;
 }
