@@ -171,9 +171,8 @@ export class Uploads extends Resource {
     const onAbort = () => abort(user!.reason);
     user?.addEventListener('abort', onAbort);
     const timer = timeoutMs && setTimeout(() => abort(new TimeoutError(`Upload to session ${sessionId} timed out after ${timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, ctx)), timeoutMs);
-    const post = async (call: CallOptions, sent?: () => void): Promise<UploadResult> => {
+    const post = async (call: CallOptions): Promise<UploadResult> => {
       const raw = await this.transport.request(path, { ...call, method: 'POST', signal, sessionId, timeout: 0, idempotent: false });
-      sent?.();
       const data = validate((await loadSchemas()).uploadSchema, raw, `POST ${path}`, sessionId);
       return {
         files: (data.files ?? []).map((f, i) => ({
@@ -189,17 +188,15 @@ export class Uploads extends Resource {
         raw,
       };
     };
-    const send = async () => {
-      const [call, release, sent] = multipart(parts, options.onProgress, abort, ctx);
-      // Whatever fetch does with the body on abort, the sources (open files) are released here;
-      // and before the call settles, whatever failed: nothing is left open after it.
-      signal.addEventListener('abort', () => void release(signal.reason), { once: true });
-      try {
-        return await post(call, sent);
-      } catch (error) {
-        await release(error);
-        throw error;
-      }
+    // Closes the sources (open files, streams): those of the body being sent once there is one.
+    // Whatever fetch does with the body on abort, they are released on abort; and before the call
+    // settles, whatever failed: nothing is left open after it.
+    let release = (reason: unknown) => cancelAll(parts, reason);
+    signal.addEventListener('abort', () => void release(signal.reason), { once: true });
+    const send = () => {
+      let call: CallOptions;
+      [call, release] = multipart(parts, options.onProgress, abort, ctx);
+      return post(call);
     };
     try {
       if (urls.length > 0) return await post({ json: { urls: checked, source_type: 'url' } });
@@ -215,9 +212,13 @@ export class Uploads extends Resource {
         const { maxRetryAfterMs, tokens } = this.transport.options;
         const wait = error instanceof RateLimitError ? error.retryAfterMs : error instanceof AuthenticationError && !tokens.userSupplied ? 0 : NaN;
         if (!(wait <= maxRetryAfterMs) || parts.some((p) => isStream(p.data))) throw error;
+        await release(error);
         await sleep(wait, signal);
         return await send();
       }
+    } catch (error) {
+      await release(error);
+      throw error;
     } finally {
       clearTimeout(timer);
       user?.removeEventListener('abort', onAbort);
@@ -286,34 +287,28 @@ function tooLarge(name: string, size: number | undefined, ctx: Context): FileToo
 const empty = (index: number, name: string, ctx: Context) =>
   new InvalidArgumentError(`files[${index}] (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, ctx);
 
+// Cancels `reader` (of the part being sent) and every stream; resolves once all are closed.
+const cancelAll = (parts: Part[], reason: unknown, reader?: Reader): Promise<void> =>
+  Promise.all([reader, ...parts.map((p) => isStream(p.data) && p.open())].map((r) => r && r.cancel(reason).catch(ignore))) as Promise<never>;
+
 /**
  * Reads each stream of unknown size up to its first non-empty chunk (kept as the part's `first`),
- * so an empty stream is refused before the request starts. On any failure (an empty stream, an
- * abort, the time limit) every stream is cancelled.
+ * so an empty stream is refused before the request starts. On a failure (an empty stream, an
+ * abort, the time limit), the caller cancels every stream; an abort does so at once, which ends
+ * a pending read (then the abort's reason is thrown).
  */
 async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Promise<void> {
-  const cancelAll = (reason: unknown) => Promise.all(parts.map((p) => isStream(p.data) && p.open().cancel(reason).catch(ignore)));
-  // An abort cancels the streams, which ends a pending read (then the reason is thrown).
-  const onAbort = () => void cancelAll(signal.reason);
-  signal.addEventListener('abort', onAbort);
-  try {
-    for (const [i, part] of parts.entries()) {
-      if (!isStream(part.data) || part.size !== undefined) continue;
-      const reader = part.open();
-      let next;
-      // A chunk of the wrong kind is left for the body to refuse with its own message.
-      do {
-        next = await reader.read();
-        signal.throwIfAborted();
-        if (next.done) throw empty(i, part.name, ctx);
-      } while (ArrayBuffer.isView(next.value) && next.value.byteLength === 0);
-      part.first = next.value;
-    }
-  } catch (error) {
-    await cancelAll(error);
-    throw error;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
+  for (const [i, part] of parts.entries()) {
+    if (!isStream(part.data) || part.size !== undefined) continue;
+    const reader = part.open();
+    let next;
+    // A chunk of the wrong kind is left for the body to refuse with its own message.
+    do {
+      next = await reader.read();
+      signal.throwIfAborted();
+      if (next.done) throw empty(i, part.name, ctx);
+    } while (ArrayBuffer.isView(next.value) && next.value.byteLength === 0);
+    part.first = next.value;
   }
 }
 
@@ -323,15 +318,15 @@ async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Pr
  * is taken from the source when fetch asks for it, so progress counts the bytes handed to fetch,
  * and memory stays flat whatever the file size. Reading ahead is the source's own: a
  * `fileFromPath` file reads up to 1.5 MiB ahead, so disk reads overlap sending.
- * Returns the call; a release that cancels the sources (runs once, resolves once they are
- * closed); and, for a body sent whole, what to call once it is sent.
+ * Returns the call, and a release that cancels the sources (runs once, resolves once they are
+ * closed).
  */
 function multipart(
   parts: Part[],
   onProgress: UploadCreateOptions['onProgress'],
   fail: (error: unknown) => void,
   ctx: Context,
-): [CallOptions, (reason: unknown) => Promise<void>, (() => void)?] {
+): [CallOptions, (reason: unknown) => Promise<void>] {
   const encoder = new TextEncoder();
   const boundary = `----nemovideo${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(24)), (b) => (b & 15).toString(16)).join('')}`;
   // RFC 7578 names, escaped as browsers do (WHATWG HTML › multipart/form-data encoding): %22 %0D %0A.
@@ -361,12 +356,11 @@ function multipart(
   if (!streamsUploads()) {
     // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and
     // Safari never do): send one Blob made of the files' own Blobs, which the browser reads from
-    // disk. Progress: the start, then the end once it is sent; there is no source to release.
+    // disk. Progress: the start, then the end once the server answered; there is no source to release.
     if (parts.some((p) => isStream(p.data))) throw new InvalidArgumentError('This runtime cannot stream an upload: pass the file as a Blob or File.', ctx);
     const body = new Blob([...parts.flatMap((p, i) => [heads[i]!, p.data as Blob | Uint8Array<ArrayBuffer>]), tail]);
-    return [{ ...call, body }, async () => {}, () => ((loaded = total!), report(true))];
+    return [{ ...call, body, onHeaders: () => ((loaded = total!), report(true)) }, async () => {}];
   }
-  let index = -1;
   let reader: Reader | undefined;
   let reason: unknown;
   let releasing: Promise<void> | undefined;
@@ -377,17 +371,11 @@ function multipart(
     fail(error);
     throw error;
   };
-  // Cancels the source being read and every one not reached yet; later reads fail. Runs once:
-  // every caller gets the same promise.
-  const release = (why: unknown): Promise<void> =>
-    (releasing ??= (async () => {
-      reason = why;
-      await reader?.cancel(why).catch(ignore);
-      for (const part of parts.slice(index + 1)) await part.open().cancel(why).catch(ignore);
-    })());
+  // Cancels the source being read and every stream; later reads fail. Runs once: every caller
+  // gets the same promise.
+  const release = (why: unknown) => (releasing ??= ((reason = why), cancelAll(parts, why, reader)));
   async function* chunks() {
     for (const [i, { name, size, first }] of parts.entries()) {
-      index = i;
       reader = parts[i]!.open();
       yield heads[i]!;
       let bytes = 0;
