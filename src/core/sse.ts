@@ -7,12 +7,12 @@
  */
 import { createParser } from 'eventsource-parser';
 
-/** Where an {@link SseDecoder} delivers what it finds. */
+/** Where an {@link SseDecoder} delivers what it finds. Both are called unbound (no `this`). */
 export interface SseHandler {
   /** A complete event with a non-blank `data` payload (multi-line data joined with `\n`). */
-  onData(data: string): void;
+  onData: (data: string) => void;
   /** A heartbeat: an SSE comment line (its text, e.g. `ping`) or an event whose data is blank. */
-  onHeartbeat(comment: string): void;
+  onHeartbeat: (comment: string) => void;
 }
 
 /**
@@ -40,10 +40,9 @@ export class SseDecoder {
         const blank = !data.trim();
         // An unfinished heartbeat is harmless; unfinished data means the body was cut mid-frame.
         if (ending) cut ||= !blank;
-        else if (blank) handler.onHeartbeat(data);
-        else handler.onData(data);
+        else (blank ? handler.onHeartbeat : handler.onData)(data);
       },
-      onComment: (comment) => handler.onHeartbeat(comment),
+      onComment: handler.onHeartbeat,
     });
     this.push = (bytes) => parser.feed(text.decode(bytes, { stream: true }));
     this.end = () => {

@@ -3,7 +3,8 @@
  * `POST /run_sse`, with watchdogs, abort, and a {@link ChatResult} at the end.
  * @module
  */
-import { AgentError, APIError, RateLimitError, StreamInterruptedError, StreamTimeoutError } from '../core/errors.js';
+import { optionalPositive } from '../core/args.js';
+import { AgentError, APIError, InvalidArgumentError, RateLimitError, StreamInterruptedError, StreamTimeoutError } from '../core/errors.js';
 import { quote } from '../core/error-map.js';
 import type { Logger } from '../core/logger.js';
 import { redactDeep, redactText } from '../core/redact.js';
@@ -43,7 +44,6 @@ const noop = (): void => {};
 const done: Step = Object.freeze({ value: undefined, done: true });
 const notResent = 'The message was not re-sent: check the session state (chat.recover).';
 
-const limit = (value: number | undefined, fallback: number): number => ((value ??= fallback) > 0 ? value : Infinity);
 
 /**
  * Streams the agent's answer to one message. It starts at once: the request is sent when the
@@ -73,15 +73,22 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
   readonly #abort: (reason?: unknown) => void;
   readonly #iterate: () => AsyncIterator<ChatEvent>;
 
-  /** Sends the message through `options.open` right away and starts watching the stream. */
+  /**
+   * Sends the message through `options.open` right away and starts watching the stream.
+   * @throws {InvalidArgumentError} for a bad watchdog option, before anything is sent.
+   */
   constructor(options: ChatStreamOptions) {
     const { sessionId, signal, logger, onStillWorking } = options;
     this.sessionId = sessionId;
+    // The options are checked here, before the request (chat.send passes them on as given).
+    const limit = (key: 'idleTimeoutMs' | 'heartbeatTimeoutMs' | 'timeoutMs' | 'stillWorkingEveryMs', fallback: number): number =>
+      (fallback = optionalPositive(options[key], key, true) ?? fallback) > 0 ? fallback : Infinity;
+    const heartbeat = limit('heartbeatTimeoutMs', 600_000);
+    const idle = limit('idleTimeoutMs', 0);
+    const total = limit('timeoutMs', 900_000);
+    const still = limit('stillWorkingEveryMs', 120_000);
+    if (onStillWorking !== undefined && typeof onStillWorking !== 'function') throw new InvalidArgumentError('onStillWorking must be a function.');
     const controller = new AbortController();
-    const idle = limit(options.idleTimeoutMs, 0);
-    const heartbeat = limit(options.heartbeatTimeoutMs, 600_000);
-    const total = limit(options.timeoutMs, 900_000);
-    const still = limit(options.stillWorkingEveryMs, 120_000);
     const startedAt = Date.now();
 
     let settled = false;
@@ -155,12 +162,15 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     const take = (event: ChatEvent): void => {
       if (event.type === 'text' && event.partial) partialText += event.text;
       else {
-        // The whole text repeats the deltas before it: replace them, never append.
-        if (event.type === 'text') partialText = '';
-        flushPartial();
-        if (event.type === 'text') pushText(event.text);
-        else if (event.type === 'tool_call') toolCalls.push(event);
-        else if (event.type === 'tool_result') toolResults.push(event);
+        if (event.type === 'text') {
+          // The whole text repeats the deltas before it: replace them, never append.
+          partialText = '';
+          pushText(event.text);
+        } else {
+          flushPartial();
+          if (event.type === 'tool_call') toolCalls.push(event);
+          else if (event.type === 'tool_result') toolResults.push(event);
+        }
         events.push(event);
       }
       emit(event);
@@ -172,27 +182,34 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       }
     };
 
-    // Returns whether the stream had already settled; else settles it and releases everything.
-    const close = (): boolean => {
-      if (settled) return true;
+    // Settles the stream, once: with the whole result, or `failed` with `reason`.
+    const settle = (failed: boolean, reason?: unknown): void => {
+      if (settled) return;
       settled = true;
       release();
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ring();
-      return false;
+      if (failed) {
+        errorPending = true;
+        error = reason;
+        // Release the connection: a still pending open() or read() settles, and is ignored. (An
+        // abort() already made keeps its reason.)
+        controller.abort(reason);
+        reader?.cancel(reason).catch(noop);
+        reject(reason);
+      } else {
+        const final = snapshot();
+        logger?.debug?.(`chat stream closed after ${Date.now() - startedAt} ms: ${final.events.length} events, session ${sessionId}`);
+        resolve(final);
+      }
     };
-    const fail = (reason: unknown): void => {
-      if (close()) return;
-      errorPending = true;
-      error = reason;
-      // Release the connection: a still pending open() or read() settles, and is ignored.
-      if (!controller.signal.aborted) controller.abort(reason);
-      reader?.cancel(reason).catch(noop);
-      reject(reason);
-    };
+    const fail = (reason: unknown): void => settle(true, reason);
+    // Fails with a ChatStreamError that holds the partial result and the session.
+    const failWith = (type: typeof AgentError, message: string, cause?: unknown, status?: number): void =>
+      fail(new type(message, snapshot(), { sessionId, cause, status }));
     const interrupted = (how: string, cause?: unknown): void =>
-      fail(new StreamInterruptedError(`The chat stream ${how} after ${events.length} events. ${notResent}`, snapshot(), { sessionId, cause }));
+      failWith(StreamInterruptedError, `The chat stream ${how} after ${events.length} events. ${notResent}`, cause);
     const abort = (reason?: unknown): void => {
       if (settled) return;
       controller.abort(reason);
@@ -200,26 +217,6 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       fail(controller.signal.reason);
     };
     const onAbort = (): void => abort(signal!.reason);
-
-    // The one rule for a failed `/run_sse`: once the body may have reached the service, the
-    // message may be in work (and paid for), so every failure is a cut stream: never retryable,
-    // recovered through state. Only an answer that says the service did not take the message
-    // (a refusal: 4xx or an error code, e.g. 1002 or 2001) keeps its own class.
-    const openError = (cause: unknown): unknown => {
-      if (controller.signal.aborted) return controller.signal.reason;
-      if (cause instanceof APIError && (!cause.retryable || cause instanceof RateLimitError)) {
-        // The transport does not know the session; the caller needs it. (A frozen error stays as is.)
-        cause.sessionId ?? Reflect.set(cause, 'sessionId', sessionId);
-        return cause;
-      }
-      const status = (cause as APIError | undefined)?.status;
-      const how = status === undefined ? 'lost its connection' : `got HTTP ${status}`;
-      return new StreamInterruptedError(
-        `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`,
-        snapshot(),
-        { sessionId, status, cause },
-      );
-    };
 
     const arm = (now: number): void => {
       const deadline = Math.min(lastByteAt + idle, lastEventAt + heartbeat, startedAt + total, nextStillAt);
@@ -239,7 +236,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
             : now - lastEventAt >= heartbeat
               ? [`sent ${lastByteAt > lastEventAt ? 'only heartbeats' : 'nothing'} for`, heartbeat]
               : [];
-      if (what) return fail(new StreamTimeoutError(`The chat stream ${what} ${Math.round(ms / 1000)} s. ${notResent}`, snapshot(), { sessionId }));
+      if (what) return failWith(StreamTimeoutError, `The chat stream ${what} ${Math.round(ms / 1000)} s. ${notResent}`);
       if (now >= nextStillAt) {
         while (nextStillAt <= now) nextStillAt += still;
         try {
@@ -262,7 +259,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         // Only a frame that decodes to one unknown event can be a bare error frame: test it then.
         const bare = decoded.length === 1 && decoded[0]!.type === 'unknown' ? adkBareErrorMessage(value) : undefined;
         if (bare === undefined) decoded.forEach(take);
-        else fail(new AgentError(`The agent failed: ${quote(redactText(bare))}`, snapshot(), { sessionId, cause: redactDeep(value) }));
+        else failWith(AgentError, `The agent failed: ${quote(redactText(bare))}`, redactDeep(value));
       },
       onHeartbeat: (raw) => settled || emit({ type: 'heartbeat', raw }),
     });
@@ -278,8 +275,20 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
           throw new APIError(`HTTP ${response.status}`, response.status, { status: response.status });
         }
       } catch (e) {
-        // Also a synchronous throw of `open`, handled like any other failure.
-        return fail(openError(e));
+        // Also a synchronous throw of `open`. After an abort or a timeout the stream has settled,
+        // and this changes nothing. The one rule for a failed `/run_sse`: once the body may have
+        // reached the service, the message may be in work (and paid for), so every failure is a
+        // cut stream: never retryable, recovered through state. Only an answer that says the
+        // service did not take the message (a refusal: 4xx or an error code, e.g. 1002 or 2001)
+        // keeps its own class.
+        if (e instanceof APIError && (!e.retryable || e instanceof RateLimitError)) {
+          // The transport does not know the session; the caller needs it. (A frozen error stays as is.)
+          e.sessionId ?? Reflect.set(e, 'sessionId', sessionId);
+          return fail(e);
+        }
+        const status = (e as APIError | undefined)?.status;
+        const how = status === undefined ? 'lost its connection' : `got HTTP ${status}`;
+        return failWith(StreamInterruptedError, `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`, e, status);
       }
       if (!body) return end(true);
       reader = body.getReader();
@@ -298,13 +307,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         if (buffering && queue.length - head > 64) await new Promise<void>((r) => (drained = r));
       }
     };
-    const end = (clean: boolean): void => {
-      if (!clean) return interrupted('ended in the middle of an event');
-      if (close()) return;
-      const final = snapshot();
-      logger?.debug?.(`chat stream closed after ${Date.now() - startedAt} ms: ${final.events.length} events, session ${sessionId}`);
-      resolve(final);
-    };
+    const end = (clean: boolean): void => (clean ? settle(false) : interrupted('ended inside an event'));
 
     const next = async (): Promise<Step> => {
       while (head === queue.length) {

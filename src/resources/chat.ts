@@ -66,12 +66,8 @@ export class Chat extends Resource {
   send(sessionId: string, text: string, options: ChatSendOptions = {}): ChatStream {
     requireId(sessionId, 'sessionId');
     if (typeof text !== 'string' || !text.trim()) throw new InvalidArgumentError('text must be a non-empty string.');
-    for (const key of ['heartbeatTimeoutMs', 'idleTimeoutMs', 'timeoutMs', 'stillWorkingEveryMs'] as const) {
-      optionalPositive(options[key], key, true);
-    }
-    const onStillWorking = options.onStillWorking;
-    if (onStillWorking !== undefined && typeof onStillWorking !== 'function') throw new InvalidArgumentError('onStillWorking must be a function.');
     const transport = this.transport;
+    // The stream checks the watchdog options, before it sends.
     return new ChatStream({
       ...options,
       sessionId,
