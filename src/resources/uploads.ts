@@ -104,6 +104,8 @@ export function mimeTypeOf(name: string): string {
 
 const chunkBytes = 1 << 20;
 const ignore = () => {};
+// A name or a value as JSON, as messages show them.
+const quote: (value: unknown) => string = JSON.stringify;
 
 // What every error of one call carries.
 interface Context {
@@ -148,17 +150,14 @@ export class Uploads extends Resource {
     const ctx = { sessionId };
     const files = list(params?.files, 'files');
     const urls = list(params?.urls, 'urls');
-    if ((files.length > 0) === (urls.length > 0)) {
-      throw new InvalidArgumentError(
-        files.length > 0 ? 'Pass files or urls, not both: they are separate requests. Call uploads.create() once for each.' : 'Nothing to upload: pass at least one file or URL.',
-        ctx,
-      );
+    if (!files.length === !urls.length) {
+      throw new InvalidArgumentError(files.length ? 'Pass files or urls, not both: call uploads.create() once for each.' : 'Nothing to upload: pass files or urls.', ctx);
     }
     const timeoutMs = optionalPositive(options.uploadTimeoutMs, 'uploadTimeoutMs', true);
     const path = `/api/upload-video/nemo_agent/me/${pathSegment(sessionId)}`;
     const checked = urls.map((u) => {
       if (typeof u === 'string' && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)) return u;
-      throw new InvalidArgumentError(`Upload URLs must be http(s) URLs, got ${JSON.stringify(u)}.`, ctx);
+      throw new InvalidArgumentError(`Upload URLs must be http(s) URLs, got ${quote(u)}.`, ctx);
     });
     const parts = files.map((input, i) => toPart(input, i, ctx));
     options.signal?.throwIfAborted();
@@ -172,7 +171,8 @@ export class Uploads extends Resource {
     user?.addEventListener('abort', onAbort);
     const timer = timeoutMs && setTimeout(() => abort(new TimeoutError(`Upload to session ${sessionId} timed out after ${timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, ctx)), timeoutMs);
     const post = async (call: CallOptions): Promise<UploadResult> => {
-      const raw = await this.transport.request(path, { ...call, method: 'POST', signal, sessionId, timeout: 0, idempotent: false });
+      // A POST (the call has a body), not idempotent (the default for POST): never retried on 5xx.
+      const raw = await this.transport.request(path, { ...call, signal, sessionId, timeout: 0 });
       const data = validate((await loadSchemas()).uploadSchema, raw, `POST ${path}`, sessionId);
       return {
         files: (data.files ?? []).map((f, i) => ({
@@ -201,7 +201,7 @@ export class Uploads extends Resource {
     try {
       if (urls.length > 0) return await post({ json: { urls: checked, source_type: 'url' } });
       // A stream of unknown size is read up to its first bytes before the request starts: an
-      // empty one is refused with nothing sent. (Where uploads cannot stream, multipart refuses streams.)
+      // empty one is refused with nothing sent. (Where uploads cannot stream, toPart refuses streams.)
       if (streamsUploads()) await peekStreams(parts, signal, ctx);
       try {
         return await send();
@@ -239,26 +239,29 @@ function toPart(input: UploadInput, index: number, ctx: Context): Part {
   const isBlob = input instanceof Blob;
   const file: Partial<UploadFile> = isBlob ? { data: input, name: (input as Partial<File>).name, type: input.type } : (input ?? {});
   const { data, type } = file;
+  const blob = data instanceof Blob;
   const stream = isStream(data);
   const bad = (problem: string) => new InvalidArgumentError(`${where}: ${problem}`, ctx);
-  if (!(data instanceof Blob || data instanceof Uint8Array || stream)) throw bad('pass a Blob/File or { data: Blob | Uint8Array | ReadableStream, name }.');
+  if (!(blob || data instanceof Uint8Array || stream)) throw bad('pass a Blob/File or { data: Blob | Uint8Array | ReadableStream, name }.');
   if (stream && data.locked) throw bad('the stream is already being read.');
-  const size = data instanceof Blob ? data.size : stream ? file.size : data.byteLength;
+  // Browsers cannot stream a request body over HTTP/1.1 (see multipart): Blobs and bytes only.
+  if (stream && !streamsUploads()) throw bad('this runtime cannot stream an upload: pass the file as a Blob or File.');
+  const size = blob ? data.size : stream ? file.size : data.byteLength;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw bad(`size must be a non-negative integer, got ${String(size)}.`);
   const mimeExt = extensionsOfMime[(type ?? '').split(';')[0]!.trim().toLowerCase()];
   // A bare Blob has no name: name it after its MIME type (checked just below).
-  const name = typeof file.name === 'string' && file.name !== '' ? file.name : isBlob ? `upload${mimeExt ? `.${mimeExt}` : ''}` : undefined;
+  const name = typeof file.name === 'string' && file.name ? file.name : isBlob ? `upload${mimeExt ? `.${mimeExt}` : ''}` : undefined;
   if (name === undefined) throw bad('name must be a non-empty string (its extension gives the type).');
   // Same rule as the backend: the extension decides; without one, the MIME type does.
   const ext = extensionOf(name);
   if (ext !== undefined ? !supportedExtensions.includes(ext) : mimeExt === undefined) {
     throw new UnsupportedFileTypeError(
-      `Unsupported file type: ${JSON.stringify(name)}${type ? ` (${type})` : ''}. Accepted: ${supportedExtensions.join(', ')}.`,
+      `Unsupported file type: ${quote(name)}${type ? ` (${type})` : ''}. Accepted: ${supportedExtensions.join(', ')}.`,
       supportedExtensions,
       ctx,
     );
   }
-  if ((size as number) > maxUploadBytes) throw tooLarge(name, size, ctx);
+  if ((size as number) > maxUploadBytes) throw tooLarge(name, ctx, size);
   if (size === 0) throw empty(index, name, ctx);
   let reader: Reader | undefined;
   return {
@@ -266,7 +269,7 @@ function toPart(input: UploadInput, index: number, ctx: Context): Part {
     type: type || mimeTypeOf(name),
     size,
     data,
-    open: () => (data instanceof Blob ? data.stream().getReader() : stream ? (reader ??= data.getReader()) : bytesReader(data)),
+    open: () => (blob ? data.stream().getReader() : stream ? (reader ??= data.getReader()) : bytesReader(data)),
   };
 }
 
@@ -279,13 +282,13 @@ function bytesReader(bytes: Uint8Array): Reader {
   };
 }
 
-function tooLarge(name: string, size: number | undefined, ctx: Context): FileTooLargeError {
+function tooLarge(name: string, ctx: Context, size?: number): FileTooLargeError {
   const mb = size === undefined ? 'over 500' : Math.round(size / 1_048_576);
-  return new FileTooLargeError(`File too large: ${JSON.stringify(name)} is ${mb} MB; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, ctx);
+  return new FileTooLargeError(`File too large: ${quote(name)} is ${mb} MB; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, ctx);
 }
 
 const empty = (index: number, name: string, ctx: Context) =>
-  new InvalidArgumentError(`files[${index}] (${JSON.stringify(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, ctx);
+  new InvalidArgumentError(`files[${index}] (${quote(name)}) is empty: 0 bytes. Nothing was sent; pick the file again.`, ctx);
 
 // Cancels `reader` (of the part being sent) and every stream; resolves once all are closed.
 const cancelAll = (parts: Part[], reason: unknown, reader?: Reader): Promise<void> =>
@@ -328,7 +331,7 @@ function multipart(
   ctx: Context,
 ): [CallOptions, (reason: unknown) => Promise<void>] {
   const encoder = new TextEncoder();
-  const boundary = `----nemovideo${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(24)), (b) => (b & 15).toString(16)).join('')}`;
+  const boundary = `----nemovideo${Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => (b & 15).toString(16)).join('')}`;
   // RFC 7578 names, escaped as browsers do (WHATWG HTML › multipart/form-data encoding): %22 %0D %0A.
   const heads = parts.map((p, i) =>
     encoder.encode(
@@ -336,17 +339,14 @@ function multipart(
     ),
   );
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  let total: number | undefined = 0;
-  let length = tail.byteLength;
-  for (const [i, p] of parts.entries()) {
-    total = p.size === undefined || total === undefined ? undefined : total + p.size;
-    length += heads[i]!.byteLength;
-  }
+  // The files' total size when every size is known (a sum with an unknown one is NaN; no file is 0).
+  const total = parts.reduce((sum, p) => sum + p.size!, 0) || undefined;
   const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}` };
-  if (total !== undefined) headers['content-length'] = String(total + length);
+  if (total) headers['content-length'] = String(heads.reduce((sum, head) => sum + head.byteLength, total + tail.byteLength));
   // `redirect: 'error'`: following a redirect makes fetch keep a copy of the whole body (docs/performance.md).
   const call = { headers, redirect: 'error', noRetry: true } as const;
-  const step = total === undefined ? chunkBytes : Math.max(1, Math.min(chunkBytes, Math.floor(total / 100)));
+  // Progress events at least every 1 % (of an unknown total: every 1 MiB), and at most 1 MiB apart.
+  const step = Math.min(chunkBytes, total! / 100 || chunkBytes);
   let loaded = 0;
   let reported = -1;
   const report = (force?: boolean) => {
@@ -355,9 +355,9 @@ function multipart(
   report(true);
   if (!streamsUploads()) {
     // Browsers cannot stream a request body over HTTP/1.1 (Chromium needs HTTP/2, Firefox and
-    // Safari never do): send one Blob made of the files' own Blobs, which the browser reads from
-    // disk. Progress: the start, then the end once the server answered; there is no source to release.
-    if (parts.some((p) => isStream(p.data))) throw new InvalidArgumentError('This runtime cannot stream an upload: pass the file as a Blob or File.', ctx);
+    // Safari never do): send one Blob made of the files' own Blobs (toPart refused streams), which
+    // the browser reads from disk. Progress: the start, then the end once the server answered;
+    // there is no source to release.
     const body = new Blob([...parts.flatMap((p, i) => [heads[i]!, p.data as Blob | Uint8Array<ArrayBuffer>]), tail]);
     return [{ ...call, body, onHeaders: () => ((loaded = total!), report(true)) }, async () => {}];
   }
@@ -388,12 +388,12 @@ function multipart(
           ? undefined
           : ArrayBuffer.isView(value)
             ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-            : stop(new InvalidArgumentError(`${JSON.stringify(name)}: stream chunks must be Uint8Array.`, ctx));
+            : stop(new InvalidArgumentError(`${quote(name)}: stream chunks must be Uint8Array.`, ctx));
         bytes += chunk?.byteLength ?? 0;
-        if (bytes > maxUploadBytes) stop(tooLarge(name, undefined, ctx));
+        if (bytes > maxUploadBytes) stop(tooLarge(name, ctx));
         // Past the declared size, or short of it at the end.
         if (size !== undefined && (done ? bytes !== size : bytes > size)) {
-          stop(new InvalidArgumentError(`${JSON.stringify(name)} gave ${bytes} bytes but its declared size is ${size}.`, ctx));
+          stop(new InvalidArgumentError(`${quote(name)} gave ${bytes} bytes but its declared size is ${size}.`, ctx));
         }
         if (done) break;
         if (chunk!.byteLength > 0) {
