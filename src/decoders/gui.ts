@@ -26,7 +26,7 @@ type ActionType = GuiAction['type'];
  * `after` from where it ends. That decides it because the first `before` match ends no later than
  * any other (these alternatives never overlap). Both regexes carry `g`: a search resumes at `lastIndex`.
  */
-type Test = RegExp | { before: RegExp; after: RegExp; acrossLines?: boolean };
+type Test = RegExp | [before: RegExp, after: RegExp, acrossLines?: boolean];
 
 // What ends a line for `.`; the regexes below have no `.` of their own.
 const lineBreaks = /[\n\r\u2028\u2029]/;
@@ -35,12 +35,12 @@ const lineBreaks = /[\n\r\u2028\u2029]/;
 function passes(clause: string, lines: string[] | undefined, tests: Test[]): boolean {
   return tests.some((test) => {
     if (test instanceof RegExp) return test.test(clause);
-    return !lines || test.acrossLines ? inOrder(clause, test) : lines.some((line) => inOrder(line, test));
+    return !lines || test[2] ? inOrder(clause, test) : lines.some((line) => inOrder(line, test));
   });
 }
 
 /** Whether `before`, then later `after`, occurs in `text` (see {@link Test}). */
-function inOrder(text: string, { before, after }: Exclude<Test, RegExp>): boolean {
+function inOrder(text: string, [before, after]: Exclude<Test, RegExp>): boolean {
   before.lastIndex = 0;
   if (!before.test(text)) return false;
   after.lastIndex = before.lastIndex;
@@ -52,20 +52,20 @@ function inOrder(text: string, { before, after }: Exclude<Test, RegExp>): boolea
 // before a fixed word, and `.*` is written as a Test pair.
 const specific: [ActionType, Test[]][] = [
   ['export', [
-    { before: /\b(?:click|tap|press|hit|select|use|choose)\b/gi, after: /\bexport\b/gi },
+    [/\b(?:click|tap|press|hit|select|use|choose)\b/gi, /\bexport\b/gi],
     /\bexport (?:button|menu|panel|tab|option)\b|\b(?:you can|you may|feel free to|ready to)\s+(?:now\s+)?export\b|导出按钮/i,
     // 点 stands for 点击 too: it matches wherever 点击 does.
-    { before: /点|按|使用|选择|可以|请|去/g, after: /导出/g, acrossLines: true },
+    [/点|按|使用|选择|可以|请|去/g, /导出/g, true],
   ]],
   ['credits', [
-    { before: /\b(?:check|open|visit|go to|view|see)\b/gi, after: /\b(?:account|billing|balance|credits|subscription)\b/gi },
+    [/\b(?:check|open|visit|go to|view|see)\b/gi, /\b(?:account|billing|balance|credits|subscription)\b/gi],
     /\bbilling\b|充值/i,
-    { before: /查看|打开|前往/g, after: /账户|账号|积分|余额/g },
+    [/查看|打开|前往/g, /账户|账号|积分|余额/g],
   ]],
   ['chat', [/\bdrag(?:ging)?\b|\bdrop (?:it|them|the \w+|your \w+) (?:onto|into)\b|拖拽|拖动|拖入|拖到/i]],
   ['timeline', [
-    { before: /\b(?:preview|view|see|check|look at|watch)\b/gi, after: /\btimeline\b/gi },
-    { before: /预览|查看|在/g, after: /时间线|时间轴/g },
+    [/\b(?:preview|view|see|check|look at|watch)\b/gi, /\btimeline\b/gi],
+    [/预览|查看|在/g, /时间线|时间轴/g],
   ]],
 ];
 const fallback: [ActionType, Test[]][] = [
@@ -75,16 +75,14 @@ const fallback: [ActionType, Test[]][] = [
 // Leftovers that only led into a GUI clause: "To download it, click Export".
 const lead = /^(?:to|then|and|or|if|once|when|please|simply|just)\b|^(?:如需|如果|然后|请|要)/i;
 
-/** Whether a UTF-16 code unit is white space as `\s` and `trim()` read it. */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-// `.!?`, which end a sentence before white space, and `。！？`, which end one anyway.
-const isStop = (c: number) => c === 46 || c === 33 || c === 63;
-const isWideStop = (c: number) => c === 0x3002 || c === 0xff01 || c === 0xff1f;
-// `,;，；`, which end a clause.
-const isComma = (c: number) => c === 44 || c === 59 || c === 0xff0c || c === 0xff1b;
+// Tests of one character: white space as `\s` and `trim()`
+// read it; what ends a clause; what a sentence may end with (then white space). A sentence ends
+// after `.!?` before white space (so URLs and decimals stay whole), or after `。！？` or a line
+// feed: `sentenceEnd` finds that end from its `lastIndex`, trying each character once.
+const space = /\s/;
+const comma = /[,;，；]/;
+const closing = /[\s.!?。！？]/;
+const sentenceEnd = /[\n。！？]|[.!?](?=\s)/g;
 
 /**
  * Turns the agent's GUI wording into API actions and removes it from the text, keeping what the
@@ -106,79 +104,57 @@ export function translateGuiText(text: string): GuiTranslation {
   const add = (type: ActionType, source: string) => {
     if (type === 'chat' || !seen.has(type)) actions.push({ type, source }), seen.add(type);
   };
-  // Sentences that lose a clause, as [from, to, what replaces them]; the others stay as they are.
-  const edits: [number, number, string][] = [];
-  // By hand, in one pass: the regexes this replaces retried runs of spaces from every position.
+  let out = '';
+  let at = 0;
+  // In one pass, by hand or with regexes that try each character once: the regexes this replaces
+  // retried runs of spaces from every position.
   for (let from = 0, to = 0; from < text.length; from = to) {
-    // A sentence ends after `.!?` before white space (so URLs and decimals stay whole), or after
-    // `。！？` or a line feed.
-    to = from + 1;
-    while (to < text.length) {
-      const c = text.charCodeAt(to - 1);
-      if (c === 10 || isWideStop(c) || (isStop(c) && isSpace(text.charCodeAt(to)))) break;
-      to++;
-    }
+    sentenceEnd.lastIndex = from;
+    to = sentenceEnd.test(text) ? sentenceEnd.lastIndex : text.length;
     // Leading white space, the body, then closing marks and white space.
     let start = from;
-    while (start < to && isSpace(text.charCodeAt(start))) start++;
+    while (start < to && space.test(text[start]!)) start++;
     let stop = to;
-    while (stop > start) {
-      const c = text.charCodeAt(stop - 1);
-      if (!isSpace(c) && !isStop(c) && !isWideStop(c)) break;
-      stop--;
-    }
-    if (stop === start) continue;
-    // Clauses: split at `,;，；` and the white space after it. A clause that may stay is kept as
-    // three offsets: its start and end, and the end of the separator after it.
-    const kept: number[] = [];
+    while (stop > start && closing.test(text[stop - 1]!)) stop--;
+    // Clauses: split at `,;，；` and the white space after it. A clause that may stay is kept
+    // with the separator after it.
+    const kept: string[][] = [];
     let gui = false;
     for (let cs = start; ; ) {
       let ce = cs;
-      while (ce < stop && !isComma(text.charCodeAt(ce))) ce++;
+      while (ce < stop && !comma.test(text[ce]!)) ce++;
       let next = ce;
-      if (ce < stop) for (next++; next < stop && isSpace(text.charCodeAt(next)); next++);
+      if (ce < stop) for (next++; next < stop && space.test(text[next]!); next++);
       // An empty clause (", ,") passes no test and is not kept: no need to slice it.
       const clause = ce > cs ? text.slice(cs, ce).trim() : '';
       if (clause) {
         const lines = lineBreaks.test(clause) ? clause.split(lineBreaks) : undefined;
-        let found = false;
-        for (const [type, tests] of specific) if (passes(clause, lines, tests)) add(type, clause), (found = true);
-        if (!found) for (const [type, tests] of fallback) if (passes(clause, lines, tests)) add(type, clause), (found = true);
-        if (found) gui = true;
-        else kept.push(cs, ce, next);
+        const match = (table: [ActionType, Test[]][]) => {
+          let found = false;
+          for (const [type, tests] of table) if (passes(clause, lines, tests)) add(type, clause), (found = true);
+          return found;
+        };
+        if (match(specific) || match(fallback)) gui = true;
+        else kept.push([clause, text.slice(ce, next)]);
       }
       if (ce === stop) break;
       cs = next;
     }
-    if (!gui) continue;
-    // What stays: the kept clauses that do not only lead into a GUI clause.
-    const rest: string[] = [];
-    for (let k = 0; k < kept.length; k += 3) {
-      const clause = text.slice(kept[k], kept[k + 1]).trim();
-      if (!lead.test(clause)) rest.push(clause, text.slice(kept[k + 1], kept[k + 2]));
+    // A sentence with GUI wording keeps the clauses that do not only lead into a GUI clause,
+    // between its own leading space and closing marks; the text up to it is copied as it is.
+    if (gui) {
+      const rest = kept.filter(([clause]) => !lead.test(clause!)).flat();
+      rest.pop();
+      out += text.slice(at, from) + (rest.length ? text.slice(from, start) + rest.join('') + text.slice(stop, to) : '');
+      at = to;
     }
-    rest.pop();
-    edits.push([from, to, rest.length ? text.slice(from, start) + rest.join('') + text.slice(stop, to) : '']);
   }
   if (!actions.length) return { text, actions };
-  let out = '';
-  let at = 0;
-  for (const [from, to, replacement] of edits) (out += text.slice(at, from) + replacement), (at = to);
-  return { text: tidy(out + text.slice(at)), actions };
-}
-
-/**
- * Drops spaces and tabs before each line break and keeps at most one blank line in a row, then
- * trims: what `.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim()` did, without the
- * first regex's quadratic retries on a long run of spaces.
- */
-function tidy(text: string): string {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length - 1; i++) {
-    const line = lines[i]!;
-    let stop = line.length;
-    while (stop > 0 && (line[stop - 1] === ' ' || line[stop - 1] === '\t')) stop--;
-    if (stop < line.length) lines[i] = line.slice(0, stop);
-  }
-  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  // Spaces and tabs go before each line break, at most one blank line stays in a row. The
+  // lookbehind makes a run of spaces start only where it begins: the plain `[ \t]+\n` retried it
+  // from each of its spaces, quadratic on a long run.
+  return {
+    text: (out + text.slice(at)).replace(/(?<![ \t])[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim(),
+    actions,
+  };
 }
