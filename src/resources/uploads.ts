@@ -157,16 +157,16 @@ export class Uploads extends Resource {
     const path = `/api/upload-video/nemo_agent/me/${pathSegment(sessionId)}`;
     const checked = urls.map((u) => {
       if (typeof u === 'string' && URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)) return u;
-      throw new InvalidArgumentError(`Upload URLs must be http(s) URLs, got ${quote(u)}.`, ctx);
+      throw new InvalidArgumentError(`urls must be http(s) URLs, got ${quote(u)}.`, ctx);
     });
     const parts = files.map((input, i) => toPart(input, i, ctx));
-    options.signal?.throwIfAborted();
+    const user = options.signal;
+    user?.throwIfAborted();
     // One signal for the whole call: the caller's abort, the upload limit (counted from here) and
     // failures found while streaming. The transport rethrows its reason, so each is its own error.
     const controller = new AbortController();
     const { signal } = controller;
     const abort = (reason: unknown) => controller.abort(reason);
-    const user = options.signal;
     const onAbort = () => abort(user!.reason);
     user?.addEventListener('abort', onAbort);
     const timer = timeoutMs && setTimeout(() => abort(new TimeoutError(`Upload to session ${sessionId} timed out after ${timeoutMs} ms. Raise \`uploadTimeoutMs\`.`, ctx)), timeoutMs);
@@ -192,14 +192,14 @@ export class Uploads extends Resource {
     // Whatever fetch does with the body on abort, they are released on abort; and before the call
     // settles, whatever failed: nothing is left open after it.
     let release = (reason: unknown) => cancelAll(parts, reason);
-    signal.addEventListener('abort', () => void release(signal.reason), { once: true });
+    signal.addEventListener('abort', () => void release(signal.reason));
     const send = () => {
       let call: CallOptions;
       [call, release] = multipart(parts, options.onProgress, abort, ctx);
       return post(call);
     };
     try {
-      if (urls.length > 0) return await post({ json: { urls: checked, source_type: 'url' } });
+      if (urls.length) return await post({ json: { urls: checked, source_type: 'url' } });
       // A stream of unknown size is read up to its first bytes before the request starts: an
       // empty one is refused with nothing sent. (Where uploads cannot stream, toPart refuses streams.)
       if (streamsUploads()) await peekStreams(parts, signal, ctx);
@@ -245,7 +245,7 @@ function toPart(input: UploadInput, index: number, ctx: Context): Part {
   if (!(blob || data instanceof Uint8Array || stream)) throw bad('pass a Blob/File or { data: Blob | Uint8Array | ReadableStream, name }.');
   if (stream && data.locked) throw bad('the stream is already being read.');
   // Browsers cannot stream a request body over HTTP/1.1 (see multipart): Blobs and bytes only.
-  if (stream && !streamsUploads()) throw bad('this runtime cannot stream an upload: pass the file as a Blob or File.');
+  if (stream && !streamsUploads()) throw bad('this runtime cannot upload a stream: pass a Blob or File.');
   const size = blob ? data.size : stream ? file.size : data.byteLength;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) throw bad(`size must be a non-negative integer, got ${String(size)}.`);
   const mimeExt = extensionsOfMime[(type ?? '').split(';')[0]!.trim().toLowerCase()];
@@ -283,7 +283,7 @@ function bytesReader(bytes: Uint8Array): Reader {
 }
 
 function tooLarge(name: string, ctx: Context, size?: number): FileTooLargeError {
-  const mb = size === undefined ? 'over 500' : Math.round(size / 1_048_576);
+  const mb = size ? Math.round(size / 1_048_576) : 'over 500';
   return new FileTooLargeError(`File too large: ${quote(name)} is ${mb} MB; the limit is 500 MB. Compress or trim it.`, maxUploadBytes, ctx);
 }
 
@@ -310,7 +310,7 @@ async function peekStreams(parts: Part[], signal: AbortSignal, ctx: Context): Pr
       next = await reader.read();
       signal.throwIfAborted();
       if (next.done) throw empty(i, part.name, ctx);
-    } while (ArrayBuffer.isView(next.value) && next.value.byteLength === 0);
+    } while (ArrayBuffer.isView(next.value) && !next.value.byteLength);
     part.first = next.value;
   }
 }
@@ -335,7 +335,7 @@ function multipart(
   // RFC 7578 names, escaped as browsers do (WHATWG HTML › multipart/form-data encoding): %22 %0D %0A.
   const heads = parts.map((p, i) =>
     encoder.encode(
-      `${i > 0 ? '\r\n' : ''}--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${p.name.replace(/["\r\n]/g, encodeURIComponent)}"\r\nContent-Type: ${p.type}\r\n\r\n`,
+      `${i ? '\r\n' : ''}--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${p.name.replace(/["\r\n]/g, encodeURIComponent)}"\r\nContent-Type: ${p.type}\r\n\r\n`,
     ),
   );
   const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
@@ -396,7 +396,7 @@ function multipart(
           stop(new InvalidArgumentError(`${quote(name)} gave ${bytes} bytes but its declared size is ${size}.`, ctx));
         }
         if (done) break;
-        if (chunk!.byteLength > 0) {
+        if (chunk!.byteLength) {
           loaded += chunk!.byteLength;
           report();
           yield chunk!;
