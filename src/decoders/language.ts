@@ -1,15 +1,20 @@
-// Scripts that name one language here (docs/protocol.md › Create session wants a BCP 47 tag).
-const scripts: [string, RegExp][] = [
-  ['ko', /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/g],
-  ['ru', /[\u0400-\u04ff]/g],
-  ['ar', /[\u0600-\u06ff\u0750-\u077f]/g],
-  ['he', /[\u0590-\u05ff]/g],
-  ['hi', /[\u0900-\u097f]/g],
-  ['th', /[\u0e00-\u0e7f]/g],
-  ['el', /[\u0370-\u03ff]/g],
-];
-const kanaRe = /[\u3040-\u30ff]/g;
-const hanRe = /[\u3400-\u9fff\uf900-\ufaff]/g;
+// Scripts that name one language here (docs/protocol.md › Create session wants a BCP 47 tag):
+// Hangul (U+1100-11FF, U+3130-318F, U+AC00-D7AF), Cyrillic (U+0400-04FF), Arabic (U+0600-06FF,
+// U+0750-077F), Hebrew (U+0590-05FF), Devanagari (U+0900-097F), Thai (U+0E00-0E7F), Greek
+// (U+0370-03FF), written as the characters themselves (half the bytes of `\u` escapes).
+const scripts = {
+  ko: /[ᄀ-ᇿ㄰-㆏가-힯]/g,
+  ru: /[Ѐ-ӿ]/g,
+  ar: /[؀-ۿݐ-ݿ]/g,
+  he: /[֐-׿]/g,
+  hi: /[ऀ-ॿ]/g,
+  th: /[฀-๿]/g,
+  el: /[Ͱ-Ͽ]/g,
+};
+// Kana (U+3040-30FF); Han (U+3400-9FFF, U+F900-FAFF); Latin letters (a-z, U+00C0-024F).
+const kanaRe = /[぀-ヿ]/g;
+const hanRe = /[㐀-鿿\uf900-﫿]/g;
+const latinRe = /[a-zÀ-ɏ]/gi;
 // Pairs of common characters, traditional and simplified, to tell zh-TW from zh-CN.
 const traditional = /[這個們說對時會為來後還點開發經過電視頻與從麼樂語題畫讓給條幫裡長場輯動軌導進預覽間爲]/g;
 const simplified = /[这个们说对时会为来后还点开发经过电视频与从么乐语题画让给条帮里长场辑动轨导进预览间]/g;
@@ -22,9 +27,6 @@ const words: [string, string, RegExp?][] = [
   ['pt', 'o a os as de que e em um uma é para com do da dos das não por meu minha você quero fazer vídeo pode mais', /[ãõ]/],
   ['it', 'il lo la gli le di che e un una è per con del della non sono mi ho voglio fare puoi più anche', /[ìò]/],
 ];
-// Built on first use, so that a bundle that never calls detectLanguage drops the word lists.
-let sets: (readonly [string, Set<string>, RegExp | undefined])[] | undefined;
-
 // Each regex above is one character class without `u`: a match is one UTF-16 unit, so what a
 // replace drops is the count (and, unlike `match`, it builds no array of a million matches).
 const count = (text: string, re: RegExp) => text.length - text.replace(re, '').length;
@@ -42,9 +44,9 @@ export function detectLanguage(text: string): string {
   const han = count(text, hanRe);
   // A CJK character carries about a word; Latin letters are weighed per word of ~4 letters.
   let best = 'en';
-  let top = count(text, /[a-z\u00c0-\u024f]/gi) / 4;
+  let top = count(text, latinRe) / 4;
   const cjk = kana * 10 >= han && kana ? 'ja' : count(text, traditional) > count(text, simplified) ? 'zh-TW' : 'zh-CN';
-  for (const [lang, n] of [[cjk, kana + han] as const, ...scripts.map(([l, re]) => [l, count(text, re)] as const)]) {
+  for (const [lang, n] of [[cjk, kana + han] as const, ...Object.entries(scripts).map(([l, re]) => [l, count(text, re)] as const)]) {
     if (n > top) (best = lang), (top = n);
   }
   if (best === 'ru' && /[іїєґ]/i.test(text)) return 'uk';
@@ -52,8 +54,8 @@ export function detectLanguage(text: string): string {
   if (best !== 'en') return best;
   const tokens = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   let score = 0;
-  sets ??= words.map(([lang, list, marks]) => [lang, new Set(list.split(' ')), marks] as const);
-  for (const [lang, set, marks] of sets) {
+  for (const [lang, list, marks] of words) {
+    const set = new Set(list.split(' '));
     let s = marks?.test(text) ? 2 : 0;
     for (const w of tokens) if (set.has(w)) s++;
     if (s > score) (best = lang), (score = s);
