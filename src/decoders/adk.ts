@@ -63,11 +63,12 @@ export function parseAdkData(data: string): unknown {
 
 /**
  * Returns the message of a bare `{"error": …}` frame (the agent failed and the stream ends), or
- * `undefined` when `value` is anything else, such as an ADK event (whose errors use `errorCode`).
+ * `undefined` when `value` is anything else, such as an ADK event (whose errors use `errorCode`;
+ * any key of an ADK event, or `content`, marks one).
  * The text is whole: whoever quotes it redacts it first, then cuts it (`quote`).
  */
 export function adkBareErrorMessage(value: unknown): string | undefined {
-  if (!isObject(value) || value.content !== undefined || !('error' in value) || 'invocationId' in value || 'errorCode' in value) return;
+  if (!isObject(value) || value.content !== undefined || !('error' in value) || 'errorCode' in value || eventKeys.some((key) => key in value)) return;
   const error = value.error;
   const nested = isObject(error) ? error.message : undefined;
   return typeof error === 'string' ? error : typeof nested === 'string' ? nested : (JSON.stringify(error) ?? 'Unknown agent error');

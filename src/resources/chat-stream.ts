@@ -16,7 +16,11 @@ import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../decoders/a
 export interface ChatStreamOptions {
   /** The session the message was sent in; every error of the stream carries it. */
   sessionId: string;
-  /** Sends the one `POST /run_sse` and resolves with the response (HTTP errors already thrown as typed errors). Called once, never again. */
+  /**
+   * Sends the one `POST /run_sse` and resolves with the response; HTTP errors are thrown as typed
+   * errors (as the transport does), since the response it resolves with is read as the stream.
+   * Called once, never again.
+   */
   open: (signal: AbortSignal) => Promise<Response>;
   /** Cancels the stream: iteration and `finalResult()` reject with `signal.reason`. */
   signal?: AbortSignal | undefined;
@@ -68,10 +72,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
   /** The session the message was sent in. */
   readonly sessionId: string;
   // The stream's state lives in the constructor's closure (short names once minified); these
-  // are the three ways in.
-  readonly #final: () => Promise<ChatResult>;
-  readonly #abort: (reason?: unknown) => void;
-  readonly #iterate: () => AsyncIterator<ChatEvent>;
+  // are the three ways in: finalResult, abort, and the iterator.
+  readonly #in: [() => Promise<ChatResult>, (reason?: unknown) => void, () => AsyncIterator<ChatEvent>];
 
   /**
    * Sends the message through `options.open` right away and starts watching the stream.
@@ -143,8 +145,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     };
 
     const pushText = (text: string): void => {
-      outputBeforeLastText = texts.length + toolCalls.length + toolResults.length > 0;
-      texts.push(text);
+      outputBeforeLastText = texts.push(text) + toolCalls.length + toolResults.length > 1;
     };
     // Deltas that no whole text closed still count as text (a turn cut short).
     const flushPartial = (): void => {
@@ -154,22 +155,22 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     const snapshot = (): ChatResult => {
       flushPartial();
       // The backend may append this after finishing the work; it is not the answer (docs/protocol.md).
-      const answer = outputBeforeLastText && texts.at(-1)!.trimStart().startsWith('I encountered a temporary issue') ? texts.slice(0, -1) : texts;
+      const answer = outputBeforeLastText && /^\s*I encountered a temporary issue/.test(texts.at(-1)!) ? texts.slice(0, -1) : texts;
       const text = answer.filter((t) => t).join('\n\n');
       return { text, events, toolCalls, toolResults, silent: !text.trim() };
     };
 
     const take = (event: ChatEvent): void => {
-      if (event.type === 'text' && event.partial) partialText += event.text;
+      const { type } = event;
+      if (type === 'text' && event.partial) partialText += event.text;
       else {
-        if (event.type === 'text') {
+        if (type === 'text') {
           // The whole text repeats the deltas before it: replace them, never append.
           partialText = '';
           pushText(event.text);
         } else {
           flushPartial();
-          if (event.type === 'tool_call') toolCalls.push(event);
-          else if (event.type === 'tool_result') toolResults.push(event);
+          ({ tool_call: toolCalls, tool_result: toolResults } as Record<string, ChatEvent[]>)[type]?.push(event);
         }
         events.push(event);
       }
@@ -223,8 +224,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       // Never past now (see check()); capped at setTimeout's ceiling, past which it fires at once.
       if (deadline < Infinity) timer = setTimeout(check, Math.min(deadline - now, 2_147_483_647));
     };
+    // Never runs once settled: settling clears the timer.
     const check = (): void => {
-      if (settled) return;
       const now = Date.now();
       // While the loop is still busy with earlier events the body is not read: the quiet is ours.
       if (drained) lastByteAt = lastEventAt = now;
@@ -255,10 +256,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         // Any frame that is not a heartbeat shows the agent is working (even metadata-only events).
         lastEventAt = lastByteAt;
         const value = parseAdkData(data);
-        const decoded = decodeAdkEvent(value);
-        // Only a frame that decodes to one unknown event can be a bare error frame: test it then.
-        const bare = decoded.length === 1 && decoded[0]!.type === 'unknown' ? adkBareErrorMessage(value) : undefined;
-        if (bare === undefined) decoded.forEach(take);
+        const bare = adkBareErrorMessage(value);
+        if (bare === undefined) decodeAdkEvent(value).forEach(take);
         else failWith(AgentError, `The agent failed: ${quote(redactText(bare))}`, redactDeep(value));
       },
       onHeartbeat: (raw) => settled || emit({ type: 'heartbeat', raw }),
@@ -267,13 +266,7 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
     const run = async (): Promise<void> => {
       let body: ReadableStream<Uint8Array> | null;
       try {
-        const response = await options.open(controller.signal);
-        body = response.body;
-        if (settled || !response.ok) {
-          // Aborted or timed out while waiting for headers, or refused: release the connection unread.
-          body?.cancel().catch(noop);
-          throw new APIError(`HTTP ${response.status}`, response.status, { status: response.status });
-        }
+        body = (await options.open(controller.signal)).body;
       } catch (e) {
         // Also a synchronous throw of `open`. After an abort or a timeout the stream has settled,
         // and this changes nothing. The one rule for a failed `/run_sse`: once the body may have
@@ -291,8 +284,10 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         return failWith(StreamInterruptedError, `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`, e, status);
       }
       if (!body) return end(true);
-      reader = body.getReader();
-      for (;;) {
+      for (reader = body.getReader(); ; ) {
+        // Aborted or timed out (while waiting for headers, or for the loop): release the
+        // connection, unread.
+        if (settled) return void reader.cancel().catch(noop);
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
@@ -300,7 +295,6 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
           // undici reports a dropped connection as `TypeError: terminated`: a cut, not a bug.
           return interrupted('was cut', e);
         }
-        if (settled) return;
         if (chunk.done) return end(sse.end());
         lastByteAt = Date.now();
         sse.push(chunk.value);
@@ -327,15 +321,16 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       return { value, done: false };
     };
 
-    this.#final = () => {
-      if (!iterated) {
-        buffering = false;
-        release();
-      }
-      return result;
-    };
-    this.#abort = abort;
-    this.#iterate = () => {
+    this.#in = [
+      () => {
+        if (!iterated) {
+          buffering = false;
+          release();
+        }
+        return result;
+      },
+      abort,
+      () => {
       if (iterated) throw new Error('A ChatStream can be iterated once; use finalResult() for the whole answer.');
       iterated = buffering = true;
       const finish = async (): Promise<Step> => {
@@ -346,7 +341,8 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         return done;
       };
       return { next, return: finish, throw: finish };
-    };
+      },
+    ];
 
     // Aborted before the request: do not send it at all.
     if (signal?.aborted) fail(signal.reason);
@@ -363,16 +359,16 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
    * (an iterator started after that may miss events; start it first, or in the same tick).
    */
   finalResult(): Promise<ChatResult> {
-    return this.#final();
+    return this.#in[0]();
   }
 
   /** Stops the stream and releases the connection: everything waiting rejects with `reason` (an `AbortError` by default). */
   abort(reason?: unknown): void {
-    this.#abort(reason);
+    this.#in[1](reason);
   }
 
   /** Yields every event live, partial texts and heartbeats included. Throws if the stream is already being iterated. */
   [Symbol.asyncIterator](): AsyncIterator<ChatEvent> {
-    return this.#iterate();
+    return this.#in[2]();
   }
 }
