@@ -94,31 +94,15 @@ export interface RenderDownloadOptions {
   sessionId?: string | undefined;
 }
 
-const statusWords: Readonly<Record<string, RenderStatus>> = {
-  pending: 'pending',
-  queued: 'pending',
-  waiting: 'pending',
-  submitted: 'pending',
-  processing: 'processing',
-  running: 'processing',
-  rendering: 'processing',
-  in_progress: 'processing',
-  completed: 'completed',
-  complete: 'completed',
-  succeeded: 'completed',
-  success: 'completed',
-  done: 'completed',
-  finished: 'completed',
-  failed: 'failed',
-  failure: 'failed',
-  error: 'failed',
-  errored: 'failed',
-};
+// Wire statuses by group, the first word of each being the SDK's. Any other word reads as
+// `processing` (as do `running`, `rendering`, `in_progress`), so that group needs no list.
+const statusGroups = 'pending queued waiting submitted|completed complete succeeded success done finished|failed failure error errored'
+  .split('|')
+  .map((group) => group.split(' ') as [RenderStatus, ...string[]]);
 
 /** A new submission id, unique per call: `render_<ms>_<random>`. */
 export function newRenderId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
-  return `render_${Date.now()}_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `render_${Date.now()}_${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => (b + 256).toString(16).slice(1)).join('')}`;
 }
 
 /** Render jobs: submit a draft, follow it, fetch the file. */
@@ -132,27 +116,21 @@ export class Render extends Resource {
   async create(params: RenderCreateParams, options: RequestOptions = {}): Promise<RenderJob> {
     const sessionId = requireId(params?.sessionId, 'sessionId');
     const id = params.id === undefined ? newRenderId() : requireId(params.id, 'id');
-    if (typeof params.draft !== 'object' || params.draft === null || Array.isArray(params.draft)) {
-      throw new InvalidArgumentError('draft must be the session\'s draft: a decoded Draft or the wire draft object.', { sessionId });
-    }
-    const path = renderSubmitPath;
+    if (!isRecord(params.draft)) throw new InvalidArgumentError("draft must be the session's draft: a decoded Draft or the wire draft object.", { sessionId });
     const output = { format: params.format ?? 'mp4', quality: params.quality ?? 'high' };
     // Written by hand around the draft's own text: re-encoding it would round integers beyond
     // 2^53 and turn `1.0` into `1` (docs/protocol.md › Session state: send it back byte for byte).
     const body = `{"id":${JSON.stringify(id)},"sessionId":${JSON.stringify(sessionId)},"draft":${draftJson(params.draft)},"output":${JSON.stringify(output)}}`;
-    const raw = await this.transport.request(path, { ...options, body, headers: { 'content-type': 'application/json' }, idempotent: false, sessionId });
-    return toRenderJob(await loadSchemas(), raw, id, `POST ${path}`, sessionId, 'pending');
+    const raw = await this.transport.request(renderSubmitPath, { ...options, body, headers: { 'content-type': 'application/json' }, idempotent: false, sessionId });
+    return toRenderJob(raw, id, `POST ${renderSubmitPath}`, sessionId, 'pending');
   }
 
   /** Reads a job's status (an id kept from another process works). Retried on network errors, 408 and 5xx. */
   async retrieve(id: string, options: RenderRetrieveOptions = {}): Promise<RenderJob> {
-    requireId(id, 'id');
-    const path = `/api/render/proxy/lambda/${pathSegment(id)}`;
+    const path = `${renderSubmitPath}/${pathSegment(requireId(id, 'id'))}`;
     let hint: number | undefined;
     const raw = await this.transport.request(path, { ...options, onHeaders: (h) => (hint = retryAfterMs(h)) });
-    const job = toRenderJob(await loadSchemas(), raw, id, `GET ${path}`, options.sessionId, 'processing');
-    if (hint !== undefined) job.retryAfterMs = hint;
-    return job;
+    return toRenderJob(raw, id, `GET ${path}`, options.sessionId, 'processing', hint);
   }
 
   /**
@@ -165,25 +143,24 @@ export class Render extends Resource {
     requireId(id, 'id');
     const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true);
     const maxPolls = optionalPositive(options.maxPolls, 'maxPolls') ?? 10;
-    if (!Number.isInteger(maxPolls)) throw new InvalidArgumentError(`maxPolls must be a positive integer, got ${maxPolls}.`);
+    if (maxPolls % 1) throw new InvalidArgumentError(`maxPolls must be a positive integer, got ${maxPolls}.`);
     const { signal, sessionId } = options;
     let job: RenderJob | undefined;
-    for (let poll = 1; poll <= maxPolls; poll++) {
+    for (let poll = 0; poll < maxPolls; poll++) {
       if (job) await sleep(nextPollMs(intervalMs, job.retryAfterMs, 30_000), signal);
       job = await this.retrieve(id, { signal, sessionId });
       options.onProgress?.(job);
       if (job.status === 'completed') return job;
       if (job.status === 'failed') {
-        const reason = failureReason(job.raw);
+        // The reason: a string, or an object's `message`, under one of these keys.
+        const r = Object(job.raw);
+        const m = r.error ?? r.errorMessage ?? r.message ?? r.msg ?? r.reason;
+        const reason: unknown = m?.message ?? m;
         // The reason is the server's text: redact it like every other server message.
-        throw new RenderFailedError(`Render ${id} failed${reason ? `: ${quote(redactText(reason))}` : ''}.`, id, { sessionId });
+        throw new RenderFailedError(`Render ${id} failed${typeof reason === 'string' && reason ? `: ${quote(redactText(reason))}` : ''}.`, id, { sessionId });
       }
     }
-    throw new RenderTimeoutError(
-      `Render ${id} is still ${job?.status ?? 'running'} after ${maxPolls} polls. It may still finish: resume with render.wait(${JSON.stringify(id)}).`,
-      id,
-      { sessionId },
-    );
+    throw new RenderTimeoutError(`Render ${id} is still ${job!.status} after ${maxPolls} polls; it may still finish: resume with render.wait(${JSON.stringify(id)}).`, id, { sessionId });
   }
 
   /**
@@ -198,8 +175,7 @@ export class Render extends Resource {
   async export(sessionId: string, options: RenderExportOptions = {}): Promise<RenderJob> {
     requireId(sessionId, 'sessionId');
     const { signal, format, quality } = options;
-    const state = await readSessionState(this.transport, sessionId, { signal });
-    const draft = state.draft;
+    const { draft } = await readSessionState(this.transport, sessionId, { signal });
     if (!draft || !isExportable(draft)) {
       throw new NothingToExportError(
         `Session ${sessionId} has nothing to export yet: its draft has no segment. Ask the agent to build the video first.`,
@@ -207,17 +183,15 @@ export class Render extends Resource {
         { sessionId },
       );
     }
-    const first = await this.create({ sessionId, draft, format, quality }, { signal });
-    try {
-      return await this.wait(first.id, { ...options, sessionId });
-    } catch (error) {
-      if (!(error instanceof RenderFailedError)) throw error;
-      const second = await this.create({ sessionId, draft, format, quality }, { signal });
+    let first: string | undefined;
+    for (;;) {
+      const { id } = await this.create({ sessionId, draft, format, quality }, { signal });
       try {
-        return await this.wait(second.id, { ...options, sessionId });
-      } catch (again) {
-        if (!(again instanceof RenderFailedError)) throw again;
-        throw new RenderFailedError(`Render failed twice (${first.id}, then ${second.id}): ${again.message}`, second.id, { sessionId, cause: again });
+        return await this.wait(id, { ...options, sessionId });
+      } catch (error) {
+        if (!(error instanceof RenderFailedError)) throw error;
+        if (first) throw new RenderFailedError(`Render failed twice (${first}, then ${id}): ${error.message}`, id, { sessionId, cause: error });
+        first = id;
       }
     }
   }
@@ -225,13 +199,13 @@ export class Render extends Resource {
   /**
    * Streams the rendered file. Reads `output.url` (retrieving the job first when given an id)
    * without the bearer token, since it is usually a CDN on another origin; when the url is
-   * missing or that fetch fails (non-2xx, network, or a page or JSON instead of the video), falls
-   * back to `/api/render/proxy/<id>/download` with bearer auth (retried like any GET before its
-   * first byte). When that download answers with a link (`{"code":0,"data":{"url":…}}`), the link
-   * is fetched once, without the token. The `output.url` fetch is not retried: the fallback is its
-   * second chance. Once the bytes flow, a broken connection errors the returned stream
-   * (`downloadToFile` then leaves no file). Nothing is left listening on `signal` once the stream
-   * ends, fails or is cancelled.
+   * missing or that fetch fails (non-2xx, no body, network, or a page or JSON instead of the
+   * video), falls back to `/api/render/proxy/<id>/download` with bearer auth (retried like any GET
+   * before its first byte). When that download answers with a link (`{"code":0,"data":{"url":…}}`),
+   * the link is fetched once, without the token. The `output.url` fetch is not retried: the
+   * fallback is its second chance. Once the bytes flow, a broken connection errors the returned
+   * stream (`downloadToFile` then leaves no file). Nothing is left listening on `signal` once the
+   * stream ends, fails or is cancelled.
    *
    * @throws {APIError} (or a subclass) when the fallback fails too, or the link answers non-2xx.
    * @throws {ResponseValidationError} when the fallback (or its link) answers an HTML page, text or
@@ -243,195 +217,125 @@ export class Render extends Resource {
     requireId(job?.id, 'job.id');
     const url = job.output?.url;
     if (url) {
-      const body = await this.#fromOutputUrl(url, signal);
-      if (body) return body;
+      try {
+        return await this.#get(url, 'output.url', signal, sessionId);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        // Every error #get throws is the SDK's own, its message redacted and naming no query.
+        this.transport.options.logger.info(`${(error as Error).message} (falling back to the API's download)`);
+      }
     }
     const path = `/api/render/proxy/${pathSegment(job.id)}/download`;
+    const from = `GET ${path}`;
     const response = await this.transport.stream(path, { signal, sessionId });
-    if (!isJson(response)) return videoBody(response, `GET ${path}`, sessionId);
-    // A JSON answer is a link to the file (an envelope error was already thrown, typed, by the transport).
-    const link = linkOf(await response.json().catch(() => undefined));
-    if (link === undefined) {
-      throw new ResponseValidationError(`GET ${path} answered JSON without a download link where the video was expected. Try again later.`, 'data.url', {
-        status: response.status,
-        sessionId,
-      });
+    if (!isJson(response)) return videoBody(response, from, sessionId);
+    // A JSON answer is a link to the file (an envelope error was already thrown, typed, by the
+    // transport): `data.url` of an envelope or `url` at top level, `download_url` read the same way.
+    const body = Object(await response.json().catch(() => undefined));
+    const data = Object('data' in body ? body.data : body);
+    const link: unknown = data.url ?? data.download_url ?? data.downloadUrl;
+    if (typeof link !== 'string' || !link) {
+      throw new ResponseValidationError(unexpected(from, 'JSON without a download link'), 'data.url', { status: response.status, sessionId });
     }
-    return this.#followLink(link, `GET ${path}`, signal, sessionId);
+    return this.#get(link, `link from ${from}`, signal, sessionId, this.transport.options.baseURL);
   }
 
-  // `output.url`, or `undefined` to fall back to the API's download.
-  async #fromOutputUrl(url: string, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array> | undefined> {
-    const target = httpUrl(url);
-    if (!target) return undefined;
-    const { logger } = this.transport.options;
-    const where = safeWhere(target);
-    let fetched: Fetched;
-    try {
-      fetched = await this.#plainGet(target, signal);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      logger.info(`download from ${where} failed (${(error as Error)?.message ?? String(error)}); falling back to the API's download`);
-      return undefined;
-    }
-    const { response } = fetched;
-    const type = contentType(response);
-    if (response.ok && response.body && !notVideo.test(type)) return untilSettled(response.body, fetched);
-    discard(response, fetched.release);
-    logger.info(`download from ${where} answered ${response.status}${notVideo.test(type) ? ` ${type}` : ''}; falling back to the API's download`);
-    return undefined;
-  }
-
-  // The link a download answered with: fetched once, and it must be the video itself.
-  async #followLink(link: string, from: string, signal: AbortSignal | undefined, sessionId: string | undefined): Promise<ReadableStream<Uint8Array>> {
-    const target = httpUrl(link, this.transport.options.baseURL);
-    if (!target) throw new ResponseValidationError(`${from} answered a download link that is not an http(s) URL.`, 'data.url', { sessionId });
-    const where = `the download link ${safeWhere(target)} (from ${from})`;
-    const fetched = await this.#plainGet(target, signal, sessionId);
-    const { response, release } = fetched;
-    if (!response.ok) {
-      discard(response, release);
-      throw new APIError(`${where} answered HTTP ${response.status}. The link may have expired: download again.`, response.status, {
-        status: response.status,
-        sessionId,
-      });
-    }
-    if (isJson(response)) {
-      discard(response, release);
-      throw new ResponseValidationError(`${where} answered JSON again where the video was expected; a download link is followed only once.`, '', {
-        status: response.status,
-        sessionId,
-      });
-    }
-    return videoBody(response, where, sessionId, fetched);
-  }
-
-  // A plain GET through the client's `fetch`: no token and no custom headers go to a third party
-  // (custom headers would also force a CORS preflight in browsers). The caller's signal reaches
-  // the request through a controller of its own, so that `release` can unhook it from the
-  // caller's signal once the body settles; the timeout covers the headers only.
-  async #plainGet(url: URL, signal: AbortSignal | undefined, sessionId?: string): Promise<Fetched> {
+  // GETs `url` (resolved against `base`, only for links) through the client's `fetch` and returns
+  // the video's bytes. No token and no custom headers go to a third party (custom headers would
+  // also force a CORS preflight in browsers). The caller's signal reaches the request through a
+  // controller of its own, unhooked from the caller's signal once the body settles; the timeout
+  // covers the headers only. Signed URLs carry secrets in the query: messages and logs name the
+  // origin and path only. Without `base` (`output.url`), an answer without a body is an error too.
+  async #get(url: string, label: string, signal: AbortSignal | undefined, sessionId: string | undefined, base?: string): Promise<ReadableStream<Uint8Array>> {
     const { fetch: userFetch, logger, timeout } = this.transport.options;
+    let target: URL | undefined;
+    try {
+      target = new URL(url, base);
+    } catch {
+      // not a URL: rejected below
+    }
+    if (!/^https?:$/.test(`${target?.protocol}`)) throw new ResponseValidationError(`The ${label} is not an http(s) URL.`, 'data.url', { sessionId });
     signal?.throwIfAborted();
+    const where = `${redactText(target!.origin + target!.pathname)} (${label})`;
     const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
+    const own = controller.signal;
+    const onAbort = () => controller.abort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const release = () => signal?.removeEventListener('abort', onAbort);
-    const where = safeWhere(url);
     const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
     const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
     const started = Date.now();
+    let response: Response;
     try {
-      const response = await (userFetch ?? globalThis.fetch)(url.href, { signal: controller.signal, redirect: 'follow' });
-      logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
-      return { response, release, signal: controller.signal };
+      response = await (userFetch ?? globalThis.fetch)(target!.href, { signal: own });
     } catch (error) {
       release();
-      if (signal?.aborted) throw signal.reason;
-      if (controller.signal.reason === timedOut) throw timedOut;
-      const detail = error instanceof Error ? `: ${redactText(error.message)}` : '';
-      throw new APIConnectionError(`Could not reach ${where}${detail}. Check the network.`, { sessionId, cause: error });
+      // Aborted: the caller's reason, or `timedOut`.
+      throw own.aborted
+        ? own.reason
+        : new APIConnectionError(`Could not reach ${where}${error instanceof Error ? `: ${redactText(error.message)}` : ''}. Check the network.`, { sessionId, cause: error });
     } finally {
       clearTimeout(timer);
     }
+    logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
+    return untilSettled(videoBody(response, where, sessionId, release, !base), own, release);
   }
-}
-
-// An answer whose request stays hooked to the caller's signal until `release`. `signal` is the
-// request's own: it aborts when the caller's does (or on the header timeout).
-interface Fetched {
-  response: Response;
-  release: () => void;
-  signal: AbortSignal;
 }
 
 // A page, text or JSON is never a video: the answer of a proxy, a login wall or an error page.
 const notVideo = /^\s*text\/|[/+](?:json|xml)\b/i;
 
-const contentType = (response: Response): string => response.headers.get('content-type') ?? '';
+const unexpected = (where: string, what: string) =>
+  `${where} answered ${what} where the video was expected. Download again; if it persists, export again.`;
 
-// Signed URLs carry secrets in the query: messages and logs name the origin and path only.
-const safeWhere = (url: URL): string => redactText(`${url.origin}${url.pathname}`);
-
-function httpUrl(url: string, base?: string): URL | undefined {
-  try {
-    const u = new URL(url, base);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? u : undefined;
-  } catch {
-    return undefined;
+// The body of an answer that must be the video: an error status (or, when `required`, no body)
+// is an APIError, a page, text or JSON a ResponseValidationError; neither is ever returned.
+function videoBody(response: Response, where: string, sessionId: string | undefined, release?: () => void, required?: boolean): ReadableStream<Uint8Array> {
+  const { ok, status, body } = response;
+  const type = response.headers.get('content-type') ?? '';
+  const failed = !ok || (required && !body);
+  if (failed || notVideo.test(type)) {
+    release?.();
+    void body?.cancel().catch(() => {});
+    const message = unexpected(where, failed ? `HTTP ${status}` : isJson(response) ? 'JSON (a link is followed only once)' : type.split(';')[0]!.trim());
+    const details = { status, sessionId };
+    throw failed ? new APIError(message, status, details) : new ResponseValidationError(message, '', details);
   }
+  return body ?? new Blob().stream();
 }
 
-// `data.url` of an envelope or `url` at top level; `download_url` is read the same way.
-function linkOf(body: unknown): string | undefined {
-  const data = isRecord(body) && 'data' in body ? body.data : body;
-  if (!isRecord(data)) return undefined;
-  const link = data.url ?? data.download_url ?? data.downloadUrl;
-  return typeof link === 'string' && link !== '' ? link : undefined;
-}
-
-function discard(response: Response, release?: () => void): void {
-  release?.();
-  void response.body?.cancel().catch(() => {});
-}
-
-// The body of an answer that must be the video: a page, text or JSON is an error, never returned.
-function videoBody(response: Response, where: string, sessionId: string | undefined, fetched?: Fetched): ReadableStream<Uint8Array> {
-  const type = contentType(response);
-  if (notVideo.test(type)) {
-    discard(response, fetched?.release);
-    throw new ResponseValidationError(`${where} answered ${type.split(';')[0]!.trim()} where the video was expected. Try again later; if it persists, export again.`, '', {
-      status: response.status,
-      sessionId,
-    });
-  }
-  const body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-  return fetched ? untilSettled(body, fetched) : body;
-}
-
-// Passes a body through, unhooking the fetch from the caller's signal once the body ends, fails
-// or is cancelled. An abort errors it with the caller's reason at once, whether or not the
-// `fetch` in use ends its body on abort.
-function untilSettled(body: ReadableStream<Uint8Array>, fetched: Fetched): ReadableStream<Uint8Array> {
+// Passes a body through, calling `release` once the body ends, fails or is cancelled. An abort of
+// `signal` errors it with the signal's reason at once, whether or not the `fetch` in use ends its
+// body on abort, and cancels the body (closing the connection).
+function untilSettled(body: ReadableStream<Uint8Array>, signal: AbortSignal, release: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let settled = false;
-  const settle = () => {
-    settled = true;
-    fetched.release();
+  const settle = (then: () => void) => {
+    if (!settled) {
+      settled = true;
+      release();
+      then();
+    }
   };
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        const { signal } = fetched;
-        signal.addEventListener(
-          'abort',
-          () => {
-            if (settled) return;
-            settle();
-            controller.error(signal.reason);
+      start: (c) =>
+        signal.addEventListener('abort', () =>
+          settle(() => {
+            c.error(signal.reason);
             void reader.cancel(signal.reason).catch(() => {});
+          }),
+        ),
+      pull: (c) =>
+        reader.read().then(
+          ({ done, value }) => {
+            if (done) settle(() => c.close());
+            else if (!settled) c.enqueue(value);
           },
-          { once: true },
-        );
-      },
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (settled) return;
-          if (done) {
-            settle();
-            controller.close();
-          } else {
-            controller.enqueue(value);
-          }
-        } catch (error) {
-          if (settled) return;
-          settle();
-          controller.error(error);
-        }
-      },
-      cancel(reason) {
-        settle();
+          (error) => settle(() => c.error(error)),
+        ),
+      cancel: (reason) => {
+        settle(() => {});
         return reader.cancel(reason);
       },
     },
@@ -439,27 +343,20 @@ function untilSettled(body: ReadableStream<Uint8Array>, fetched: Fetched): Reada
   );
 }
 
-function toRenderJob(schemas: Awaited<ReturnType<typeof loadSchemas>>, raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus): RenderJob {
-  // A submit may answer with no body at all: the job is then simply pending.
-  const data = typeof raw === 'object' && raw !== null ? validate(schemas.renderJobSchema, raw, where, sessionId) : {};
+async function toRenderJob(raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus, retryAfterMs?: number): Promise<RenderJob> {
+  // A submit may answer with no body at all (`data: null`): the job is then simply pending.
+  const data = Object(raw) === raw ? validate((await loadSchemas()).renderJobSchema, raw, where, sessionId) : {};
   const out = data.output;
-  const url = typeof out?.url === 'string' && out.url !== '' ? out.url : undefined;
-  const word = typeof data.status === 'string' ? data.status.trim().toLowerCase() : undefined;
-  const status = word !== undefined ? (statusWords[word] ?? 'processing') : url !== undefined ? 'completed' : fallback;
-  return {
+  const url = out?.url || undefined;
+  const word = data.status?.trim().toLowerCase();
+  const status = word !== undefined ? (statusGroups.find((group) => group.includes(word))?.[0] ?? 'processing') : url ? 'completed' : fallback;
+  const job: RenderJob = {
     id,
     status,
     progress: toNumber(data.progress),
-    output: url === undefined ? undefined : { url, duration: toNumber(out?.duration), size: toNumber(out?.size) },
+    output: url ? { url, duration: toNumber(out?.duration), size: toNumber(out?.size) } : undefined,
     raw,
   };
-}
-
-function failureReason(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  const m = r.error ?? r.errorMessage ?? r.message ?? r.msg ?? r.reason;
-  if (typeof m === 'string') return m;
-  if (typeof m === 'object' && m !== null && typeof (m as { message?: unknown }).message === 'string') return (m as { message: string }).message;
-  return undefined;
+  if (retryAfterMs !== undefined) job.retryAfterMs = retryAfterMs;
+  return job;
 }
