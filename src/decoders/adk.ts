@@ -40,6 +40,7 @@ const eventKeys = ['invocationId', 'author', 'actions', 'usageMetadata', 'finish
 // Anchored, and each `\s*` is followed by a literal it cannot match: linear on any text.
 const bareErrorPrefix = /^\s*\{\s*"error"\s*:/;
 
+const isAdkEvent = (value: object): boolean => eventKeys.some((key) => key in value);
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const stringOr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -68,10 +69,11 @@ export function parseAdkData(data: string): unknown {
  * The text is whole: whoever quotes it redacts it first, then cuts it (`quote`).
  */
 export function adkBareErrorMessage(value: unknown): string | undefined {
-  if (!isObject(value) || value.content !== undefined || !('error' in value) || 'errorCode' in value || eventKeys.some((key) => key in value)) return;
+  if (!isObject(value) || value.content !== undefined || !('error' in value) || 'errorCode' in value || isAdkEvent(value)) return;
   const error = value.error;
   const nested = isObject(error) ? error.message : undefined;
-  return typeof error === 'string' ? error : typeof nested === 'string' ? nested : (JSON.stringify(error) ?? 'Unknown agent error');
+  // Any other JSON value is shown as JSON.
+  return typeof error === 'string' ? error : typeof nested === 'string' ? nested : JSON.stringify(error);
 }
 
 /**
@@ -89,8 +91,13 @@ export function decodeAdkEvent(value: unknown): ChatEvent[] {
   const parts = content?.parts;
   const out: ChatEvent[] = Array.isArray(parts)
     ? parts.map((part) => decodePart(part, event) ?? { ...unknown })
-    : // `content` without `parts` is an empty model reply (a silent turn); any other shape is kept.
-      content != null && (typeof content !== 'object' || parts !== undefined)
+    : (
+          content != null
+            ? // `content` without `parts` is an empty model reply (a silent turn); any other shape is kept.
+              typeof content !== 'object' || parts !== undefined
+            : // No content and no error: a metadata-only event is ignored, anything else is kept.
+              code == null && !isAdkEvent(event)
+        )
       ? [unknown]
       : [];
   if (code != null && code !== 'STOP') {
@@ -98,7 +105,6 @@ export function decodeAdkEvent(value: unknown): ChatEvent[] {
     const text = String(code);
     out.push({ type: 'error', code: text, message: (typeof message === 'string' && message) || `The agent stopped (${text}).`, raw: event });
   }
-  if (content == null && code == null && !eventKeys.some((key) => key in event)) out.push(unknown);
   return out;
 }
 

@@ -280,10 +280,10 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
           return fail(e);
         }
         const status = (e as APIError | undefined)?.status;
-        const how = status === undefined ? 'lost its connection' : `got HTTP ${status}`;
+        const how = status ? `got HTTP ${status}` : 'lost its connection';
         return failWith(StreamInterruptedError, `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`, e, status);
       }
-      if (!body) return end(true);
+      if (!body) return settle(false);
       for (reader = body.getReader(); ; ) {
         // Aborted or timed out (while waiting for headers, or for the loop): release the
         // connection, unread.
@@ -295,13 +295,13 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
           // undici reports a dropped connection as `TypeError: terminated`: a cut, not a bug.
           return interrupted('was cut', e);
         }
-        if (chunk.done) return end(sse.end());
+        // A body that stops inside a frame was cut.
+        if (chunk.done) return sse.end() ? settle(false) : interrupted('ended inside an event');
         lastByteAt = Date.now();
         sse.push(chunk.value);
         if (buffering && queue.length - head > 64) await new Promise<void>((r) => (drained = r));
       }
     };
-    const end = (clean: boolean): void => (clean ? settle(false) : interrupted('ended inside an event'));
 
     const next = async (): Promise<Step> => {
       while (head === queue.length) {

@@ -99,8 +99,8 @@ export class Chat extends Resource {
    */
   async recover(sessionId: string, options: ChatRecoverOptions): Promise<ChatRecovery> {
     requireId(sessionId, 'sessionId');
-    if (typeof options !== 'object' || options === null || !('baseline' in options)) {
-      throw new InvalidArgumentError('recover needs { baseline }: the state read before the message (or null for a new session).');
+    if (!('baseline' in Object(options))) {
+      throw new InvalidArgumentError('recover needs { baseline }: the state read before sending (or null for a new session).');
     }
     const { baseline, signal } = options;
     const firstDelayMs = optionalPositive(options.firstDelayMs, 'firstDelayMs', true) ?? 30_000;
