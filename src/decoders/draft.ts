@@ -69,14 +69,16 @@ export interface Draft {
   raw: unknown;
 }
 
-const typeNames: Record<string, TrackType> = { 0: 'video', 1: 'audio', 7: 'text', video: 'video', audio: 'audio', text: 'text' };
+// A track's `tt` as text, then its type: the name at the same place among the last three.
+const typeNames = '0 1 7 video audio text'.split(' ');
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// A finite number, or the text of one (not blank).
 const num = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
+  const n = typeof v === 'string' && v.trim() ? Number(v) : v;
+  return Number.isFinite(n) ? (n as number) : undefined;
 };
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : isObject(v) ? Object.values(v) : []);
@@ -135,23 +137,18 @@ export function decodeDraft(raw: unknown): Draft {
       if (!isObject(s)) continue;
       const m = isObject(s.m) ? s.m : {};
       const startMs = num(s.st) ?? num(s.s) ?? num(s.start) ?? end;
-      const seg: Segment = { startMs, durationMs: Math.max(0, num(s.d) ?? 0), endMs: 0, meta: m, raw: s };
-      end = seg.endMs = startMs + seg.durationMs;
+      const d = Math.max(0, num(s.d) ?? 0);
+      end = startMs + d;
       if (end > durationMs) durationMs = end;
-      for (const k of ['name', 'title', 'text', 'label']) {
-        const v = m[k];
-        if ((typeof v === 'string' && v) || typeof v === 'number') {
-          seg.label = String(v);
-          break;
-        }
-      }
+      const seg: Segment = { startMs, durationMs: d, endMs: end, meta: m, raw: s };
+      const label = ['name', 'title', 'text', 'label'].map((k) => m[k]).find((v) => (typeof v === 'string' && v) || typeof v === 'number');
+      if (label !== undefined) seg.label = String(label);
       const v = num(m.volume);
-      if (v !== undefined && v >= 0) seg.volume = v > 1 ? v / 100 : v;
+      if (v! >= 0) seg.volume = v! > 1 ? v! / 100 : v!;
       segments.push(seg);
     }
-    const key = String(typeCode ?? t.tt);
-    const type = Object.hasOwn(typeNames, key) ? typeNames[key]! : 'unknown';
-    tracks.push({ index, type, typeCode, segments, meta, raw: t });
+    const i = typeNames.indexOf(String(typeCode ?? t.tt));
+    tracks.push({ index, type: (i < 0 ? 'unknown' : typeNames[i % 3 + 3]) as TrackType, typeCode, segments, meta, raw: t });
   });
   // A JSON string is kept parsed: `raw` is what render sends back as the draft object.
   return { tracks, durationMs, raw: obj };
@@ -179,9 +176,7 @@ export function draftJson(draftOrRaw: unknown): string {
  */
 export function isExportable(draftOrRaw: unknown): boolean {
   try {
-    return decodeDraft(draftOrRaw).tracks.some(
-      (t) => t.segments.length > 0 || (isObject(t.raw) && list(t.raw.sg).length > 0),
-    );
+    return decodeDraft(draftOrRaw).tracks.some((t) => t.segments.length || list((t.raw as RawTrack | undefined)?.sg).length);
   } catch {
     return false;
   }

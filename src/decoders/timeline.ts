@@ -3,9 +3,10 @@ import { decodeDraft, type Draft, type Segment, type Track } from './draft.js';
 /** How a track is named to people: `Video`, `BGM`, `Audio`, `Title`, `Text`, or `Other` for an unknown type. */
 export type TrackKind = 'Video' | 'BGM' | 'Audio' | 'Title' | 'Text' | 'Other';
 
-const marked = (track: Track, words: string[]): boolean =>
+// Whether the track or a segment has `m.role`, `m.kind` or `m.type` that `words` (a regex for the whole text) matches.
+const marked = (track: Track, words: RegExp): boolean =>
   [track.meta, ...track.segments.map((s) => s.meta)].some((m) =>
-    ['role', 'kind', 'type'].some((k) => typeof m[k] === 'string' && words.includes((m[k] as string).toLowerCase())),
+    ['role', 'kind', 'type'].some((k) => typeof m[k] === 'string' && words.test(m[k])),
   );
 
 /**
@@ -16,16 +17,11 @@ const marked = (track: Track, words: string[]): boolean =>
  * the draft's only text track, else `Text`. Unknown track types are `Other`.
  */
 export function trackKind(track: Track, draft: Draft): TrackKind {
-  switch (track.type) {
-    case 'video':
-      return 'Video';
-    case 'audio':
-      return marked(track, ['bgm', 'music']) ? 'BGM' : 'Audio';
-    case 'text':
-      return marked(track, ['title']) || draft.tracks.filter((t) => t.type === 'text').length === 1 ? 'Title' : 'Text';
-    default:
-      return 'Other';
-  }
+  const { type } = track;
+  return type === 'video' ? 'Video'
+    : type === 'audio' ? marked(track, /^(?:bgm|music)$/i) ? 'BGM' : 'Audio'
+    : type === 'text' ? marked(track, /^title$/i) || draft.tracks.filter((t) => t.type === 'text').length === 1 ? 'Title' : 'Text'
+    : 'Other';
 }
 
 /** @internal Seconds without a trailing `.0`, to the hundredth: 10500 → `10.5`. */
@@ -38,7 +34,8 @@ export const span = (s: Segment): string =>
 /** @internal The label as shown: whitespace collapsed, text quoted, `clip` / `""` when there is none. */
 export const labelOf = (s: Segment, kind: TrackKind): string => {
   const label = (s.label ?? '').replace(/\s+/g, ' ').trim();
-  return kind === 'Title' || kind === 'Text' ? `"${label}"` : label || 'clip';
+  // `Title` and `Text` are the kinds that start with a T.
+  return kind[0] === 'T' ? `"${label}"` : label || 'clip';
 };
 
 /** @internal `label (a-bs[, v%])`. */
