@@ -116,12 +116,14 @@ export class Render extends Resource {
   async create(params: RenderCreateParams, options: RequestOptions = {}): Promise<RenderJob> {
     const sessionId = requireId(params?.sessionId, 'sessionId');
     const id = params.id === undefined ? newRenderId() : requireId(params.id, 'id');
-    if (!isRecord(params.draft)) throw new InvalidArgumentError("draft must be the session's draft: a decoded Draft or the wire draft object.", { sessionId });
+    if (!isRecord(params.draft)) throw new InvalidArgumentError("draft must be a decoded Draft or the state's draft object.", { sessionId });
     const output = { format: params.format ?? 'mp4', quality: params.quality ?? 'high' };
-    // Written by hand around the draft's own text: re-encoding it would round integers beyond
-    // 2^53 and turn `1.0` into `1` (docs/protocol.md › Session state: send it back byte for byte).
-    const body = `{"id":${JSON.stringify(id)},"sessionId":${JSON.stringify(sessionId)},"draft":${draftJson(params.draft)},"output":${JSON.stringify(output)}}`;
-    const raw = await this.transport.request(renderSubmitPath, { ...options, body, headers: { 'content-type': 'application/json' }, idempotent: false, sessionId });
+    // The draft's own text goes in by hand: re-encoding it would round integers beyond 2^53 and
+    // turn `1.0` into `1` (docs/protocol.md › Session state: send it back byte for byte). The
+    // placeholder `"draft":0` cannot occur earlier: a `"` inside a JSON string is always escaped.
+    const body = JSON.stringify({ id, sessionId, draft: 0, output }).replace('"draft":0', () => `"draft":${draftJson(params.draft)}`);
+    // A POST: not idempotent, so never retried on 5xx or network errors.
+    const raw = await this.transport.request(renderSubmitPath, { ...options, body, headers: { 'content-type': 'application/json' }, sessionId });
     return toRenderJob(raw, id, `POST ${renderSubmitPath}`, sessionId, 'pending');
   }
 
@@ -178,7 +180,7 @@ export class Render extends Resource {
     const { draft } = await readSessionState(this.transport, sessionId, { signal });
     if (!draft || !isExportable(draft)) {
       throw new NothingToExportError(
-        `Session ${sessionId} has nothing to export yet: its draft has no segment. Ask the agent to build the video first.`,
+        `Session ${sessionId} has no segment to export yet: ask the agent to build the video first.`,
         undefined,
         { sessionId },
       );
@@ -222,7 +224,7 @@ export class Render extends Resource {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         // Every error #get throws is the SDK's own, its message redacted and naming no query.
-        this.transport.options.logger.info(`${(error as Error).message} (falling back to the API's download)`);
+        this.transport.options.logger.info(`falling back to the API's download: ${(error as Error).message}`);
       }
     }
     const path = `/api/render/proxy/${pathSegment(job.id)}/download`;
@@ -235,7 +237,7 @@ export class Render extends Resource {
     const data = Object('data' in body ? body.data : body);
     const link: unknown = data.url ?? data.download_url ?? data.downloadUrl;
     if (typeof link !== 'string' || !link) {
-      throw new ResponseValidationError(unexpected(from, 'JSON without a download link'), 'data.url', { status: response.status, sessionId });
+      throw new ResponseValidationError(unexpected(from, 'JSON without a link'), 'data.url', { status: response.status, sessionId });
     }
     return this.#get(link, `link from ${from}`, signal, sessionId, this.transport.options.baseURL);
   }
@@ -260,7 +262,7 @@ export class Render extends Resource {
     const controller = new AbortController();
     const own = controller.signal;
     const onAbort = () => controller.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort);
     const release = () => signal?.removeEventListener('abort', onAbort);
     const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
     const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
@@ -286,7 +288,7 @@ export class Render extends Resource {
 const notVideo = /^\s*text\/|[/+](?:json|xml)\b/i;
 
 const unexpected = (where: string, what: string) =>
-  `${where} answered ${what} where the video was expected. Download again; if it persists, export again.`;
+  `${where} answered ${what}, not the video. Download again; if it persists, export again.`;
 
 // The body of an answer that must be the video: an error status (or, when `required`, no body)
 // is an APIError, a page, text or JSON a ResponseValidationError; neither is ever returned.
@@ -306,36 +308,34 @@ function videoBody(response: Response, where: string, sessionId: string | undefi
 
 // Passes a body through, calling `release` once the body ends, fails or is cancelled. An abort of
 // `signal` errors it with the signal's reason at once, whether or not the `fetch` in use ends its
-// body on abort, and cancels the body (closing the connection).
+// body on abort, and cancels the body (closing the connection). `signal` aborts only before
+// `release` (it follows the caller's signal until then), and a late read result meets a stream
+// already closed or errored, where the stream ignores it: no flag is needed to settle once.
 function untilSettled(body: ReadableStream<Uint8Array>, signal: AbortSignal, release: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  let settled = false;
-  const settle = (then: () => void) => {
-    if (!settled) {
-      settled = true;
-      release();
-      then();
-    }
-  };
   return new ReadableStream<Uint8Array>(
     {
       start: (c) =>
-        signal.addEventListener('abort', () =>
-          settle(() => {
-            c.error(signal.reason);
-            void reader.cancel(signal.reason).catch(() => {});
-          }),
-        ),
+        signal.addEventListener('abort', () => {
+          release();
+          c.error(signal.reason);
+          void reader.cancel(signal.reason).catch(() => {});
+        }),
       pull: (c) =>
         reader.read().then(
           ({ done, value }) => {
-            if (done) settle(() => c.close());
-            else if (!settled) c.enqueue(value);
+            if (done) {
+              release();
+              c.close();
+            } else c.enqueue(value);
           },
-          (error) => settle(() => c.error(error)),
+          (error) => {
+            release();
+            c.error(error);
+          },
         ),
       cancel: (reason) => {
-        settle(() => {});
+        release();
         return reader.cancel(reason);
       },
     },
@@ -350,13 +350,12 @@ async function toRenderJob(raw: unknown, id: string, where: string, sessionId: s
   const url = out?.url || undefined;
   const word = data.status?.trim().toLowerCase();
   const status = word !== undefined ? (statusGroups.find((group) => group.includes(word))?.[0] ?? 'processing') : url ? 'completed' : fallback;
-  const job: RenderJob = {
+  return {
     id,
     status,
     progress: toNumber(data.progress),
     output: url ? { url, duration: toNumber(out?.duration), size: toNumber(out?.size) } : undefined,
+    retryAfterMs,
     raw,
   };
-  if (retryAfterMs !== undefined) job.retryAfterMs = retryAfterMs;
-  return job;
 }
