@@ -68,12 +68,9 @@ const notResent = 'The message was not re-sent: check the session state (chat.re
  * const { text, silent } = await stream.finalResult();
  * ```
  */
-export class ChatStream implements AsyncIterable<ChatEvent> {
+export class ChatStream {
   /** The session the message was sent in. */
-  readonly sessionId: string;
-  // The stream's state lives in the constructor's closure (short names once minified); these
-  // are the three ways in: finalResult, abort, and the iterator.
-  readonly #in: [() => Promise<ChatResult>, (reason?: unknown) => void, () => AsyncIterator<ChatEvent>];
+  declare readonly sessionId: string;
 
   /**
    * Sends the message through `options.open` right away and starts watching the stream.
@@ -81,7 +78,6 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
    */
   constructor(options: ChatStreamOptions) {
     const { sessionId, signal, logger, onStillWorking } = options;
-    this.sessionId = sessionId;
     // The options are checked here, before the request (chat.send passes them on as given).
     const limit = (key: 'idleTimeoutMs' | 'heartbeatTimeoutMs' | 'timeoutMs' | 'stillWorkingEveryMs', fallback: number): number =>
       (fallback = optionalPositive(options[key], key, true) ?? fallback) > 0 ? fallback : Infinity;
@@ -321,8 +317,11 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
       return { value, done: false };
     };
 
-    this.#in = [
-      () => {
+    // The stream's state lives in this closure (short names once minified); the instance gets
+    // its fields and methods as own properties (typed by the interface ChatStream below).
+    Object.assign(this, {
+      sessionId,
+      finalResult: () => {
         if (!iterated) {
           buffering = false;
           release();
@@ -330,45 +329,44 @@ export class ChatStream implements AsyncIterable<ChatEvent> {
         return result;
       },
       abort,
-      () => {
-      if (iterated) throw new Error('A ChatStream can be iterated once; use finalResult() for the whole answer.');
-      iterated = buffering = true;
-      const finish = async (): Promise<Step> => {
-        // A next() waiting now gets the abort; none waiting: the iterator just ends.
-        const waiting = woken;
-        abort(); // also empties the queue
-        errorPending &&= !!waiting;
-        return done;
-      };
-      return { next, return: finish, throw: finish };
+      [Symbol.asyncIterator]: () => {
+        if (iterated) throw new Error('A ChatStream can be iterated once; use finalResult() for the whole answer.');
+        iterated = buffering = true;
+        const finish = async (): Promise<Step> => {
+          // A next() waiting now gets the abort; none waiting: the iterator just ends.
+          const waiting = woken;
+          abort(); // also empties the queue
+          errorPending &&= !!waiting;
+          return done;
+        };
+        return { next, return: finish, throw: finish };
       },
-    ];
+    });
 
     // Aborted before the request: do not send it at all.
     if (signal?.aborted) fail(signal.reason);
     else {
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Removed when the stream settles (an abort fires once).
+      signal?.addEventListener('abort', onAbort);
       arm(startedAt);
       void run().catch(fail);
     }
   }
+}
 
+// The methods of a ChatStream, which its constructor sets (declaration merging: to callers they
+// are methods like any other).
+export interface ChatStream extends AsyncIterable<ChatEvent> {
   /**
    * Resolves with the whole answer once the stream closes normally; rejects as the stream does.
    * Works whether or not the stream is iterated: without an iterator it reads the stream itself
    * (an iterator started after that may miss events; start it first, or in the same tick).
    */
-  finalResult(): Promise<ChatResult> {
-    return this.#in[0]();
-  }
+  finalResult(): Promise<ChatResult>;
 
   /** Stops the stream and releases the connection: everything waiting rejects with `reason` (an `AbortError` by default). */
-  abort(reason?: unknown): void {
-    this.#in[1](reason);
-  }
+  abort(reason?: unknown): void;
 
   /** Yields every event live, partial texts and heartbeats included. Throws if the stream is already being iterated. */
-  [Symbol.asyncIterator](): AsyncIterator<ChatEvent> {
-    return this.#in[2]();
-  }
+  [Symbol.asyncIterator](): AsyncIterator<ChatEvent>;
 }
