@@ -11,7 +11,7 @@ import { InvalidArgumentError } from './errors.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
 import { defaultMaxRetryAfterMs } from './retry.js';
-import { Transport, wireHeaders, type Attribution } from './transport.js';
+import { Transport, type Attribution } from './transport.js';
 import type { RequestOptions } from './types.js';
 import { loadSchemas, toNumber, validate } from './validate.js';
 import { VERSION } from '../version.js';
@@ -147,7 +147,7 @@ export class NemoVideoCore {
  */
 export async function requestAnonymousToken(transport: Transport, clientId: string, options?: RequestOptions): Promise<AnonymousToken> {
   const path = '/api/auth/anonymous-token';
-  const raw = await transport.request(path, { ...options, method: 'POST', auth: false, idempotent: false, headers: { [wireHeaders.clientId]: clientId } });
+  const raw = await transport.request(path, { ...options, method: 'POST', auth: false, idempotent: false, headers: { 'x-client-id': clientId } });
   const data = validate((await loadSchemas()).anonymousTokenSchema, raw, `POST ${path}`);
   return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
 }

@@ -4,7 +4,7 @@
  * error. Resources call {@link Transport.request} (JSON) or {@link Transport.stream} (SSE, files).
  * @module
  */
-import type { HTTPError, KyInstance, NetworkError } from 'ky';
+import type { HTTPError, KyInstance, NetworkError, Options } from 'ky';
 import { envelopeCode, errorFromResponse, quote } from './error-map.js';
 import { redactText } from './redact.js';
 import { APIConnectionError, NemoVideoError, ResponseValidationError, TimeoutError } from './errors.js';
@@ -22,15 +22,6 @@ export interface Attribution {
   /** `X-Skill-Platform`: `clawhub`, `cursor` or `unknown`. */
   platform: string;
 }
-
-/** Wire header names, in one place. */
-export const wireHeaders = {
-  authorization: 'authorization',
-  clientId: 'x-client-id',
-  source: 'x-skill-source',
-  version: 'x-skill-version',
-  platform: 'x-skill-platform',
-} as const;
 
 /** What the transport is built from; resolved by the client. */
 export interface TransportOptions {
@@ -80,7 +71,6 @@ interface CallState {
   path: string;
   method: string;
   options: CallOptions;
-  stream: boolean;
   idempotent: boolean;
   timeoutMs: number;
   token?: string | undefined;
@@ -93,6 +83,8 @@ interface CallState {
 }
 
 const contextKey = 'nemovideoCall';
+// The call options handed to ky as they are.
+const passedThrough = ['json', 'body', 'headers', 'signal', 'redirect'] as const;
 const stateOf = (options: { context: Record<string, unknown> }) => options.context[contextKey] as CallState;
 
 // ky's error classes by name, as its own guards do (works across copies of ky).
@@ -118,22 +110,20 @@ export class Transport {
   #create(ky: KyInstance): KyInstance {
     const { options } = this;
     const userFetch = options.fetch;
+    const authorize = ({ request, options: o }: { request: Request; options: { context: Record<string, unknown> } }) => this.#authorize(request, stateOf(o));
     return ky.create({
       baseUrl: options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`,
       // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
       // (docs/performance.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
       fetch: (input, init) => (userFetch ?? globalThis.fetch)(input, init),
-      headers: {
-        [wireHeaders.source]: options.attribution.source,
-        [wireHeaders.version]: options.attribution.version,
-        [wireHeaders.platform]: options.attribution.platform,
-      },
+      // X-Skill-Source, X-Skill-Version, X-Skill-Platform.
+      headers: Object.fromEntries(Object.entries(options.attribution).map(([key, value]) => [`x-skill-${key}`, value])),
       throwHttpErrors: true,
       // No afterResponse hook: ky clones every response for each one, which doubled the cost of
       // a JSON call (bench/request-overhead). Bodies are read once, in `request`.
       hooks: {
-        beforeRequest: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
-        beforeRetry: [({ request, options: o }) => this.#authorize(request, stateOf(o))],
+        beforeRequest: [authorize],
+        beforeRetry: [authorize],
         beforeError: [({ error, options: o }) => this.#toTypedError(error, stateOf(o))],
       },
     });
@@ -141,7 +131,7 @@ export class Transport {
 
   /** Sends a JSON call and returns the unwrapped `data` (or the top-level answer when there is no envelope). */
   async request(path: string, options: CallOptions = {}): Promise<unknown> {
-    const state = this.#state(path, options, false);
+    const state = this.#state(path, options);
     for (;;) {
       const response = await this.#send(state);
       const body = await readBody(response, state);
@@ -163,7 +153,7 @@ export class Transport {
    * the headers: the caller watches the stream.
    */
   async stream(path: string, options: CallOptions = {}): Promise<Response> {
-    const state = this.#state(path, options, true);
+    const state = this.#state(path, options);
     for (;;) {
       const response = await this.#send(state);
       if (!isJson(response)) return response;
@@ -174,13 +164,12 @@ export class Transport {
     }
   }
 
-  #state(path: string, options: CallOptions, stream: boolean): CallState {
+  #state(path: string, options: CallOptions): CallState {
     const method = options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET');
     return {
       path,
       method,
       options,
-      stream,
       idempotent: options.idempotent ?? method === 'GET',
       timeoutMs: options.timeout ?? this.options.timeout,
       started: 0,
@@ -196,16 +185,14 @@ export class Transport {
     options.signal?.throwIfAborted();
     try {
       const ky = await this.#client();
-      const response = await ky(state.path.replace(/^\//, ''), {
+      const init: Options = {
         method: state.method,
-        // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
-        ...defined({ json: options.json, body: options.body, headers: options.headers, signal: options.signal, redirect: options.redirect }),
         timeout: state.timeoutMs > 0 ? state.timeoutMs : false,
         context: { [contextKey]: state },
         retry: {
           // Room for the normal retries plus one 429 wait and one token refresh.
           limit: options.noRetry ? 0 : this.options.maxRetries + 2,
-          methods: ['get', 'post', 'put', 'patch', 'delete', 'head'],
+          methods: ['get', 'post'],
           statusCodes: [],
           backoffLimit: Number.POSITIVE_INFINITY,
           delay: (attempt) => state.delayMs ?? backoffDelay(attempt),
@@ -213,7 +200,10 @@ export class Transport {
           jitter: (ms) => (state.delayMs === undefined ? Math.random() * ms : ms),
           shouldRetry: ({ error }) => this.#shouldRetry(error, state),
         },
-      });
+      };
+      // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
+      for (const key of passedThrough) if (options[key] !== undefined) (init as Record<string, unknown>)[key] = options[key];
+      const response = await ky(state.path.replace(/^\//, ''), init);
       this.#log(state, response.status);
       return response;
     } catch (error) {
@@ -250,15 +240,13 @@ export class Transport {
     const { tokens, logger } = this.options;
     if (state.options.auth === false || tokens.userSupplied || state.refreshed) return false;
     state.refreshed = true;
-    if (state.options.noRetry) {
-      // A streamed upload cannot be replayed, but the next call must not meet the same dead token.
-      logger.info(`token expired (1001); acquiring a new anonymous token for the next call (${state.method} ${state.path} is not replayed)`);
-      await tokens.refresh(state.token).catch(() => {});
-      return false;
-    }
-    logger.info(`token expired (1001); acquiring a new anonymous token and replaying ${state.method} ${state.path} once`);
-    await tokens.refresh(state.token);
-    return true;
+    // A streamed upload cannot be replayed, but the next call must not meet the same dead token.
+    const replay = !state.options.noRetry;
+    const call = `${state.method} ${state.path}`;
+    logger.info(`token expired (1001); acquiring a new anonymous token ${replay ? `and replaying ${call} once` : `for the next call (${call} is not replayed)`}`);
+    const renewal = tokens.refresh(state.token);
+    await (replay ? renewal : renewal.catch(() => {}));
+    return replay;
   }
 
   // An envelope error in a 2xx answer: replay once after a 1001 refresh, else throw it typed.
@@ -277,7 +265,7 @@ export class Transport {
     state.started = Date.now();
     if (state.options.auth === false) return;
     state.token = await this.options.tokens.token();
-    request.headers.set(wireHeaders.authorization, `Bearer ${state.token}`);
+    request.headers.set('authorization', `Bearer ${state.token}`);
   }
 
   #mapResponse(status: number, body: unknown, headers: Headers, state: CallState) {
@@ -313,10 +301,6 @@ function parseBody(text: string, parse: (text: string) => unknown = JSON.parse):
   } catch {
     return text;
   }
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Whether a response says its body is JSON (`application/json`, `…+json`). */
