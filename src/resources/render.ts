@@ -150,7 +150,8 @@ export class Render extends Resource {
     let job: RenderJob | undefined;
     for (let poll = 0; poll < maxPolls; poll++) {
       if (job) await sleep(nextPollMs(intervalMs, job.retryAfterMs, 30_000), signal);
-      job = await this.retrieve(id, { signal, sessionId });
+      // Its options are the caller's: signal and sessionId reach the call, the rest is not read.
+      job = await this.retrieve(id, options);
       options.onProgress?.(job);
       if (job.status === 'completed') return job;
       if (job.status === 'failed') {
@@ -215,21 +216,96 @@ export class Render extends Resource {
    */
   async download(jobOrId: RenderJob | string, options: RenderDownloadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     const { signal, sessionId } = options;
-    const job = typeof jobOrId === 'string' ? await this.retrieve(jobOrId, { signal, sessionId }) : jobOrId;
+    const { fetch: userFetch, logger, timeout, baseURL } = this.transport.options;
+
+    // GETs `url` (resolved against the API base for a link) through the client's `fetch` and
+    // returns the video's bytes. No token and no custom headers go to a third party (custom headers
+    // would also force a CORS preflight in browsers). The caller's signal reaches the request
+    // through a controller of its own, unhooked from the caller's signal once the body settles; the
+    // timeout covers the headers only. Signed URLs carry secrets in the query: messages and logs
+    // name the origin and path only. For `output.url`, an answer without a body is an error too.
+    const get = async (url: string, label: string, base?: string): Promise<ReadableStream<Uint8Array>> => {
+      let target: URL | undefined;
+      try {
+        target = new URL(url, base);
+      } catch {
+        // not a URL: rejected below
+      }
+      if (!/^https?:$/.test(`${target?.protocol}`)) throw new ResponseValidationError(`The ${label} is not an http(s) URL.`, 'data.url', { sessionId });
+      signal?.throwIfAborted();
+      const where = `${redactText(target!.origin + target!.pathname)} (${label})`;
+      const controller = new AbortController();
+      const own = controller.signal;
+      const onAbort = () => controller.abort(signal!.reason);
+      signal?.addEventListener('abort', onAbort);
+      const release = () => signal?.removeEventListener('abort', onAbort);
+      const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
+      const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
+      const started = Date.now();
+      let response: Response;
+      try {
+        response = await (userFetch ?? globalThis.fetch)(target!.href, { signal: own });
+      } catch (error) {
+        release();
+        // Aborted: the caller's reason, or `timedOut`.
+        throw own.aborted
+          ? own.reason
+          : new APIConnectionError(`Could not reach ${where}${error instanceof Error ? `: ${redactText(error.message)}` : ''}. Check the network.`, { sessionId, cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+      logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
+      const reader = videoBody(response, where, sessionId, release, !base).getReader();
+      // The body passed through, calling `release` once it ends, fails or is cancelled. An abort
+      // errors it with the caller's reason at once, whether or not the `fetch` in use ends its body
+      // on abort, and cancels the body (closing the connection). `own` aborts only before `release`
+      // (it follows the caller's signal until then), and a late read result meets a stream already
+      // closed or errored, which ignores it: no flag is needed to settle once.
+      return new ReadableStream<Uint8Array>(
+        {
+          start: (c) =>
+            own.addEventListener('abort', () => {
+              release();
+              c.error(own.reason);
+              void reader.cancel(own.reason).catch(() => {});
+            }),
+          pull: (c) =>
+            reader.read().then(
+              ({ done, value }) => {
+                if (done) {
+                  release();
+                  c.close();
+                } else c.enqueue(value);
+              },
+              (error) => {
+                release();
+                c.error(error);
+              },
+            ),
+          cancel: (reason) => {
+            release();
+            return reader.cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    };
+
+    const job = typeof jobOrId === 'string' ? await this.retrieve(jobOrId, options) : jobOrId;
     requireId(job?.id, 'job.id');
     const url = job.output?.url;
     if (url) {
       try {
-        return await this.#get(url, 'output.url', signal, sessionId);
+        return await get(url, 'output.url');
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        // Every error #get throws is the SDK's own, its message redacted and naming no query.
-        this.transport.options.logger.info(`falling back to the API's download: ${(error as Error).message}`);
+        // Every error `get` throws is the SDK's own, its message redacted and naming no query.
+        logger.info(`falling back to the API's download: ${(error as Error).message}`);
       }
     }
     const path = `/api/render/proxy/${pathSegment(job.id)}/download`;
     const from = `GET ${path}`;
-    const response = await this.transport.stream(path, { signal, sessionId });
+    const response = await this.transport.stream(path, options);
     if (!isJson(response)) return videoBody(response, from, sessionId);
     // A JSON answer is a link to the file (an envelope error was already thrown, typed, by the
     // transport): `data.url` of an envelope or `url` at top level, `download_url` read the same way.
@@ -239,48 +315,7 @@ export class Render extends Resource {
     if (typeof link !== 'string' || !link) {
       throw new ResponseValidationError(unexpected(from, 'JSON without a link'), 'data.url', { status: response.status, sessionId });
     }
-    return this.#get(link, `link from ${from}`, signal, sessionId, this.transport.options.baseURL);
-  }
-
-  // GETs `url` (resolved against `base`, only for links) through the client's `fetch` and returns
-  // the video's bytes. No token and no custom headers go to a third party (custom headers would
-  // also force a CORS preflight in browsers). The caller's signal reaches the request through a
-  // controller of its own, unhooked from the caller's signal once the body settles; the timeout
-  // covers the headers only. Signed URLs carry secrets in the query: messages and logs name the
-  // origin and path only. Without `base` (`output.url`), an answer without a body is an error too.
-  async #get(url: string, label: string, signal: AbortSignal | undefined, sessionId: string | undefined, base?: string): Promise<ReadableStream<Uint8Array>> {
-    const { fetch: userFetch, logger, timeout } = this.transport.options;
-    let target: URL | undefined;
-    try {
-      target = new URL(url, base);
-    } catch {
-      // not a URL: rejected below
-    }
-    if (!/^https?:$/.test(`${target?.protocol}`)) throw new ResponseValidationError(`The ${label} is not an http(s) URL.`, 'data.url', { sessionId });
-    signal?.throwIfAborted();
-    const where = `${redactText(target!.origin + target!.pathname)} (${label})`;
-    const controller = new AbortController();
-    const own = controller.signal;
-    const onAbort = () => controller.abort(signal!.reason);
-    signal?.addEventListener('abort', onAbort);
-    const release = () => signal?.removeEventListener('abort', onAbort);
-    const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
-    const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
-    const started = Date.now();
-    let response: Response;
-    try {
-      response = await (userFetch ?? globalThis.fetch)(target!.href, { signal: own });
-    } catch (error) {
-      release();
-      // Aborted: the caller's reason, or `timedOut`.
-      throw own.aborted
-        ? own.reason
-        : new APIConnectionError(`Could not reach ${where}${error instanceof Error ? `: ${redactText(error.message)}` : ''}. Check the network.`, { sessionId, cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-    logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
-    return untilSettled(videoBody(response, where, sessionId, release, !base), own, release);
+    return get(link, `link from ${from}`, baseURL);
   }
 }
 
@@ -304,43 +339,6 @@ function videoBody(response: Response, where: string, sessionId: string | undefi
     throw failed ? new APIError(message, status, details) : new ResponseValidationError(message, '', details);
   }
   return body ?? new Blob().stream();
-}
-
-// Passes a body through, calling `release` once the body ends, fails or is cancelled. An abort of
-// `signal` errors it with the signal's reason at once, whether or not the `fetch` in use ends its
-// body on abort, and cancels the body (closing the connection). `signal` aborts only before
-// `release` (it follows the caller's signal until then), and a late read result meets a stream
-// already closed or errored, where the stream ignores it: no flag is needed to settle once.
-function untilSettled(body: ReadableStream<Uint8Array>, signal: AbortSignal, release: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      start: (c) =>
-        signal.addEventListener('abort', () => {
-          release();
-          c.error(signal.reason);
-          void reader.cancel(signal.reason).catch(() => {});
-        }),
-      pull: (c) =>
-        reader.read().then(
-          ({ done, value }) => {
-            if (done) {
-              release();
-              c.close();
-            } else c.enqueue(value);
-          },
-          (error) => {
-            release();
-            c.error(error);
-          },
-        ),
-      cancel: (reason) => {
-        release();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 async function toRenderJob(raw: unknown, id: string, where: string, sessionId: string | undefined, fallback: RenderStatus, retryAfterMs?: number): Promise<RenderJob> {
