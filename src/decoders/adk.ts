@@ -86,33 +86,32 @@ export function adkBareErrorMessage(value: unknown): string | undefined {
 export function decodeAdkEvent(value: unknown): ChatEvent[] {
   const unknown = { type: 'unknown', raw: value } as const;
   if (!isObject(value) || Array.isArray(value)) return [unknown];
-  const event = value as RawAdkEvent;
-  const { content, errorCode: code } = event;
+  // (Casts, not copies: `value` is the event.)
+  const { content, errorCode: code, errorMessage: message } = value as RawAdkEvent;
   const parts = content?.parts;
   const out: ChatEvent[] = Array.isArray(parts)
-    ? parts.map((part) => decodePart(part, event) ?? { ...unknown })
+    ? parts.map((part) => decodePart(part, value as RawAdkEvent) ?? { ...unknown })
     : (
           content != null
             ? // `content` without `parts` is an empty model reply (a silent turn); any other shape is kept.
               typeof content !== 'object' || parts !== undefined
             : // No content and no error: a metadata-only event is ignored, anything else is kept.
-              code == null && !isAdkEvent(event)
+              code == null && !isAdkEvent(value)
         )
       ? [unknown]
       : [];
   if (code != null && code !== 'STOP') {
-    const message = event.errorMessage;
     const text = String(code);
-    out.push({ type: 'error', code: text, message: (typeof message === 'string' && message) || `The agent stopped (${text}).`, raw: event });
+    out.push({ type: 'error', code: text, message: (typeof message === 'string' && message) || `The agent stopped (${text}).`, raw: value });
   }
   return out;
 }
 
 /** The chat event of one content part; `undefined` for a part of no known shape. */
 function decodePart(part: RawAdkPart | null | undefined, raw: RawAdkEvent): ChatEvent | undefined {
-  if (!isObject(part)) return;
-  const { text, functionCall: call, functionResponse: result } = part;
-  if (typeof text === 'string' && part.thought !== true) return { type: 'text', text, partial: raw.partial === true, author: stringOr(raw.author), raw };
+  // Destructuring reads undefined from any JSON value that is not an object (`?? {}` covers null).
+  const { text, functionCall: call, functionResponse: result } = part ?? {};
+  if (typeof text === 'string' && part!.thought !== true) return { type: 'text', text, partial: raw.partial === true, author: stringOr(raw.author), raw };
   // `?.name` reads undefined on any JSON value that is not an object.
   if (typeof call?.name === 'string') return { type: 'tool_call', id: stringOr(call.id), name: call.name, args: isObject(call.args) ? call.args : {}, raw };
   if (typeof result?.name === 'string') return { type: 'tool_result', id: stringOr(result.id), name: result.name, response: result.response, raw };

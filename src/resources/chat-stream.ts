@@ -89,15 +89,16 @@ export class ChatStream {
     const controller = new AbortController();
     const startedAt = Date.now();
 
-    let settled = false;
+    // Flags start undefined, read as false.
+    let settled!: boolean;
     // An error not yet thrown by the iterator: it throws it once, then says done.
-    let errorPending = false;
+    let errorPending!: boolean;
     let error: unknown;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
     // Delivery: events wait in `queue` (read from `head`) for the iterator. Nothing is queued
     // once finalResult() alone consumes the stream, so an unread 15-minute stream holds no backlog.
-    let iterated = false;
+    let iterated!: boolean;
     let buffering = true;
     const queue: ChatEvent[] = [];
     let head = 0;
@@ -114,7 +115,7 @@ export class ChatStream {
     const toolResults: ChatToolResultEvent[] = [];
     const texts: string[] = [];
     let partialText = '';
-    let outputBeforeLastText = false;
+    let outputBeforeLastText!: boolean;
 
     // One timer serves every watchdog: it sleeps until the nearest deadline and re-checks the
     // clocks there, so a chunk only stores a timestamp instead of resetting timers.
@@ -179,15 +180,16 @@ export class ChatStream {
       }
     };
 
-    // Settles the stream, once: with the whole result, or `failed` with `reason`.
-    const settle = (failed: boolean, reason?: unknown): void => {
+    // Settles the stream, once: fails it with `reason`, or with `ok` resolves the whole result
+    // (`fail(0, true)`).
+    const fail = (reason: unknown, ok?: boolean): void => {
       if (settled) return;
       settled = true;
       release();
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       ring();
-      if (failed) {
+      if (!ok) {
         errorPending = true;
         error = reason;
         // Release the connection: a still pending open() or read() settles, and is ignored. (An
@@ -201,7 +203,6 @@ export class ChatStream {
         resolve(final);
       }
     };
-    const fail = (reason: unknown): void => settle(true, reason);
     // Fails with a ChatStreamError that holds the partial result and the session.
     const failWith = (type: typeof AgentError, message: string, cause?: unknown, status?: number): void =>
       fail(new type(message, snapshot(), { sessionId, cause, status }));
@@ -277,9 +278,9 @@ export class ChatStream {
         }
         const status = (e as APIError | undefined)?.status;
         const how = status ? `got HTTP ${status}` : 'lost its connection';
-        return failWith(StreamInterruptedError, `The chat request ${how} before the answer began; the service may have taken the message. ${notResent}`, e, status);
+        return failWith(StreamInterruptedError, `The chat request ${how} before the answer; the service may have taken the message. ${notResent}`, e, status);
       }
-      if (!body) return settle(false);
+      if (!body) return fail(0, true);
       for (reader = body.getReader(); ; ) {
         // Aborted or timed out (while waiting for headers, or for the loop): release the
         // connection, unread.
@@ -292,7 +293,7 @@ export class ChatStream {
           return interrupted('was cut', e);
         }
         // A body that stops inside a frame was cut.
-        if (chunk.done) return sse.end() ? settle(false) : interrupted('ended inside an event');
+        if (chunk.done) return sse.end() ? fail(0, true) : interrupted('ended inside an event');
         lastByteAt = Date.now();
         sse.push(chunk.value);
         if (buffering && queue.length - head > 64) await new Promise<void>((r) => (drained = r));
