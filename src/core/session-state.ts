@@ -68,61 +68,36 @@ export function parseStateAnswer(text: string): unknown {
   let parent: unknown = body;
   for (const key of path.slice(0, -1)) parent = isRecord(parent) ? parent[key] : undefined;
   if (!isRecord(parent) || !isRecord(parent.draft)) return body;
-  const span = jsonSpan(text, path);
+  // Where the draft's object sits in the (valid) text, from its punctuation, quotes and escapes:
+  // each open object or array as [its level, where it starts], a level counting the path keys
+  // matched on the way to a value (-1 once off the path). A repeated key counts at its last
+  // occurrence, as in `JSON.parse`; that one is the object found above.
+  const open: number[][] = [];
+  const tokens = /[{}[\]:,"\\]/g;
+  let level = 0;
+  let key = '';
+  let string = -1; // where the string being read starts
+  let span: number[] | undefined;
+  while (tokens.test(text)) {
+    const at = tokens.lastIndex - 1;
+    const c = text[at];
+    if (c === '\\') tokens.lastIndex++; // skips the escaped character
+    else if (c === '"') string < 0 ? (string = at) : ((key = text.slice(string, at + 1)), (string = -1));
+    else if (string < 0) {
+      if (c === ':') {
+        const [l] = open.at(-1)!;
+        // Only a key on the path is decoded (`\u0064raft` is `draft` too).
+        level = path[l!] !== undefined && JSON.parse(key) === path[l!] ? l! + 1 : -1;
+      } else if (c === ',') level = -1;
+      else if (c === '{' || c === '[') open.push([level, at]), (level = -1);
+      else {
+        const [l, start] = open.pop()!;
+        if (l === path.length) span = [start!, at + 1];
+      }
+    }
+  }
   if (span) parent.draft = decodeDraft(text.slice(span[0], span[1])).raw;
   return body;
-}
-
-/**
- * Where the value at `path` (object keys) sits in a valid JSON text: `[start, end)`, or
- * `undefined` when it is not there. A repeated key counts at its last occurrence, as in `JSON.parse`.
- */
-function jsonSpan(text: string, path: readonly string[]): [number, number] | undefined {
-  let i = 0;
-  let found: [number, number] | undefined;
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const string = (): string => {
-    const start = i++;
-    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-    i++;
-    return JSON.parse(text.slice(start, i)) as string;
-  };
-  // `depth` counts the path keys matched so far on the way to this value; -1 once off the path.
-  const value = (depth: number): void => {
-    ws();
-    const start = i;
-    const c = text[i];
-    if (c === '{' || c === '[') {
-      i++;
-      ws();
-      if (text[i] === (c === '{' ? '}' : ']')) {
-        i++;
-      } else {
-        for (;;) {
-          let next = -1;
-          if (c === '{') {
-            ws();
-            const key = string();
-            ws();
-            i++; // ':'
-            next = depth >= 0 && depth < path.length && key === path[depth] ? depth + 1 : -1;
-          }
-          value(next);
-          ws();
-          if (text[i++] !== ',') break;
-        }
-      }
-    } else if (c === '"') {
-      string();
-    } else {
-      while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++;
-    }
-    if (depth === path.length) found = [start, i];
-  };
-  value(0);
-  return found;
 }
 
 /** Whether a JSON value is an object (not an array, not `null`). */
