@@ -89,11 +89,10 @@ export class NemoVideoCore {
   readonly tokens: TokenManager;
 
   constructor(options: ClientOptions = {}) {
-    const timeout = options.timeout ?? 60_000;
-    const maxRetries = options.maxRetries ?? 2;
+    const timeout = optionalPositive(options.timeout, 'timeout (ms)') ?? 60_000;
+    const maxRetries = optionalPositive(options.maxRetries, 'maxRetries', true) ?? 2;
     const maxRetryAfterMs = optionalPositive(options.maxRetryAfterMs, 'maxRetryAfterMs', true) ?? defaultMaxRetryAfterMs;
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}.`);
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new InvalidArgumentError(`maxRetries must be a non-negative integer, got ${maxRetries}.`);
+    if (!Number.isInteger(maxRetries)) throw new InvalidArgumentError(`maxRetries must be a whole number, got ${maxRetries}.`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');
     const token = options.token ?? readEnv('NEMO_TOKEN');
     if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) throw new InvalidArgumentError('token must be a non-empty string.');

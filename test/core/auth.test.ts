@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, test } from 'vitest';
-import { AuthenticationError, MemoryTokenStore, NemoVideo } from '../../src/index.js';
+import { AuthenticationError, InvalidArgumentError, MemoryTokenStore, NemoVideo } from '../../src/index.js';
 import { anonymousTokens, base, mockApi, ok } from '../helpers/msw.js';
 
 const api = mockApi();
@@ -203,7 +203,12 @@ describe('auth resource', () => {
     await expect(nemo.auth.claimToken({ taskId: '', sessionId: 's' })).rejects.toThrow(/taskId/);
     await expect(nemo.state.latest('')).rejects.toThrow(/sessionId/);
     await expect(nemo.sessions.create({ language: 5 as never })).rejects.toThrow(/language/);
-    expect(() => new NemoVideo({ timeout: -1 })).toThrow(/timeout/);
+    for (const timeout of [-1, 0, Number.NaN, Number.POSITIVE_INFINITY, '5' as never]) {
+      expect(() => new NemoVideo({ timeout })).toThrow(InvalidArgumentError);
+      expect(() => new NemoVideo({ timeout })).toThrow(/^timeout \(ms\) must be a positive number/);
+    }
+    for (const maxRetries of [-1, 1.5, Number.NaN, '2' as never]) expect(() => new NemoVideo({ maxRetries })).toThrow(/^maxRetries must be/);
+    expect(new NemoVideo({ maxRetries: 0, timeout: 1 })).toBeInstanceOf(NemoVideo);
     expect(() => new NemoVideo({ baseURL: 'ftp://x' })).toThrow(/baseURL/);
     expect(api.seen).toHaveLength(0);
   });
