@@ -88,7 +88,7 @@ export interface GenerateDeps {
  * for render errors) so the caller can resume instead of paying again.
  */
 export async function generate(deps: GenerateDeps, prompt: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-  if (typeof prompt !== 'string' || prompt.trim() === '') throw new InvalidArgumentError('prompt must be a non-empty string.');
+  if (typeof prompt !== 'string' || !prompt.trim()) throw new InvalidArgumentError('prompt must be a non-empty string.');
   const { signal, onProgress, onEvent, chat: chatOptions, recovery, settle, render } = options;
   const request = { signal };
 

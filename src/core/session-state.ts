@@ -48,9 +48,9 @@ export async function readSessionState(transport: Transport, sessionId: string, 
     taskId: data.task_id ?? undefined,
     taskName: data.task_name ?? undefined,
     draft: draft === undefined || draft === null ? null : decodeDraft(draft),
-    videoInfos: Array.isArray(state.video_infos) ? state.video_infos : [],
+    videoInfos: list(state.video_infos),
     canvasConfig: isRecord(state.canvas_config) ? state.canvas_config : undefined,
-    generatedMedia: Array.isArray(state.generated_media) ? state.generated_media : [],
+    generatedMedia: list(state.generated_media),
     videoAnalyses: state.video_analyses,
     retryAfterMs: retryAfter,
     raw,
@@ -101,6 +101,7 @@ export function parseStateAnswer(text: string): unknown {
 }
 
 /** Whether a JSON value is an object (not an array, not `null`). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);

@@ -39,12 +39,12 @@ export interface SegmentEdit {
 /** One difference between two drafts, as {@link diffTimelines} finds it. */
 export type TimelineChange = TrackChange | SegmentPresenceChange | SegmentEdit;
 
-/** @internal Structural equality over JSON values. */
-const same = (a: unknown, b: unknown): boolean =>
+/** @internal Structural equality over JSON values (truthy when equal). */
+const same = (a: unknown, b: unknown): unknown =>
   a === b ||
-  (typeof a === 'object' && typeof b === 'object' && !!a && !!b && Array.isArray(a) === Array.isArray(b) &&
+  (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b) &&
     Object.keys(a).length === Object.keys(b).length &&
-    Object.keys(a).every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])));
+    Object.entries(a).every(([k, v]) => Object.hasOwn(b, k) && same(v, (b as Record<string, unknown>)[k])));
 
 /**
  * Pairs segments: identical ones first, then equal labels, then overlapping spans; each `after`
@@ -52,10 +52,10 @@ const same = (a: unknown, b: unknown): boolean =>
  * an ordinary track: each pass groups the free ones by a key (start, label), latest first, so the
  * first that fits is found at the end of its group and cut off there.
  */
-function pairSegments(before: Segment[], after: Segment[]): (readonly [Segment | undefined, Segment | undefined])[] {
+function pairSegments(before: Segment[], after: Segment[]): (readonly [Segment | undefined, Segment?])[] {
   const pair = new Map<Segment, Segment>();
   const taken = new Set<Segment>();
-  const pass = (key: (s: Segment) => unknown, fits: (b: Segment, a: Segment) => boolean = () => true) => {
+  const pass = (key: (s: Segment) => unknown, fits: (b: Segment, a: Segment) => unknown = () => 1) => {
     const groups = new Map<unknown, Segment[]>();
     for (const b of [...before].reverse()) if (!taken.has(b)) groups.get(key(b))?.push(b) ?? groups.set(key(b), [b]);
     for (const a of after) {
@@ -71,7 +71,7 @@ function pairSegments(before: Segment[], after: Segment[]): (readonly [Segment |
   // No label is a key of its own each time: it matches nothing.
   pass((s) => s.label ?? {});
   pass(() => 0, (b, a) => b.startMs === a.startMs || (b.startMs < a.endMs && a.startMs < b.endMs));
-  return [...after.map((a) => [pair.get(a), a] as const), ...before.filter((b) => !taken.has(b)).map((b) => [b, undefined] as const)];
+  return [...after.map((a) => [pair.get(a), a] as const), ...before.filter((b) => !taken.has(b)).map((b) => [b] as const)];
 }
 
 /**
