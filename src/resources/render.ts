@@ -163,7 +163,7 @@ export class Render extends Resource {
         throw new RenderFailedError(`Render ${id} failed${typeof reason === 'string' && reason ? `: ${quote(redactText(reason))}` : ''}.`, id, { sessionId });
       }
     }
-    throw new RenderTimeoutError(`Render ${id} is still ${job!.status} after ${maxPolls} polls; it may still finish: resume with render.wait(${JSON.stringify(id)}).`, id, { sessionId });
+    throw new RenderTimeoutError(`Render ${id} still ${job!.status} after ${maxPolls} polls; it may yet finish: resume with render.wait(${JSON.stringify(id)}).`, id, { sessionId });
   }
 
   /**
@@ -239,15 +239,15 @@ export class Render extends Resource {
       const onAbort = () => controller.abort(signal!.reason);
       signal?.addEventListener('abort', onAbort);
       const release = () => signal?.removeEventListener('abort', onAbort);
-      const timedOut = new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId });
-      const timer = timeout > 0 ? setTimeout(() => controller.abort(timedOut), timeout) : undefined;
+      // The client's `timeout` is always a positive number of ms.
+      const timer = setTimeout(() => controller.abort(new TimeoutError(`GET ${where} timed out after ${timeout} ms. Raise \`timeout\` or check the network.`, { sessionId })), timeout);
       const started = Date.now();
       let response: Response;
       try {
         response = await (userFetch ?? globalThis.fetch)(target!.href, { signal: own });
       } catch (error) {
         release();
-        // Aborted: the caller's reason, or `timedOut`.
+        // Aborted: the caller's reason, or the TimeoutError.
         throw own.aborted
           ? own.reason
           : new APIConnectionError(`Could not reach ${where}${error instanceof Error ? `: ${redactText(error.message)}` : ''}. Check the network.`, { sessionId, cause: error });
@@ -255,40 +255,22 @@ export class Render extends Resource {
         clearTimeout(timer);
       }
       logger.debug(`GET ${where} ${response.status} ${Date.now() - started}ms`);
-      const reader = videoBody(response, where, sessionId, release, !base).getReader();
-      // The body passed through, calling `release` once it ends, fails or is cancelled. An abort
-      // errors it with the caller's reason at once, whether or not the `fetch` in use ends its body
-      // on abort, and cancels the body (closing the connection). `own` aborts only before `release`
-      // (it follows the caller's signal until then), and a late read result meets a stream already
-      // closed or errored, which ignores it: no flag is needed to settle once.
-      return new ReadableStream<Uint8Array>(
-        {
-          start: (c) =>
-            own.addEventListener('abort', () => {
-              release();
-              c.error(own.reason);
-              void reader.cancel(own.reason).catch(() => {});
-            }),
-          pull: (c) =>
-            reader.read().then(
-              ({ done, value }) => {
-                if (done) {
-                  release();
-                  c.close();
-                } else c.enqueue(value);
-              },
-              (error) => {
-                release();
-                c.error(error);
-              },
-            ),
-          cancel: (reason) => {
+      // The body is piped through a stream of ours, and `release` runs once it ends (`flush`), fails
+      // or is cancelled (`cancel`, where the runtime calls it; else when the pipe settles, a moment
+      // later). An abort errors it with the caller's reason at once, whether or not the `fetch` in
+      // use ends its body on abort, and the pipe then cancels the body (closing the connection).
+      // (`Transformer.cancel` is in the Streams standard but not yet in TypeScript's DOM types.)
+      const out = new TransformStream<Uint8Array, Uint8Array>({
+        start: (c) =>
+          own.addEventListener('abort', () => {
             release();
-            return reader.cancel(reason);
-          },
-        },
-        { highWaterMark: 0 },
-      );
+            c.error(own.reason);
+          }),
+        flush: release,
+        cancel: release,
+      } as Transformer<Uint8Array, Uint8Array>);
+      void videoBody(response, where, sessionId, release, !base).pipeTo(out.writable, { signal: own }).then(release, release);
+      return out.readable;
     };
 
     const job = typeof jobOrId === 'string' ? await this.retrieve(jobOrId, options) : jobOrId;
@@ -329,12 +311,12 @@ const unexpected = (where: string, what: string) =>
 // is an APIError, a page, text or JSON a ResponseValidationError; neither is ever returned.
 function videoBody(response: Response, where: string, sessionId: string | undefined, release?: () => void, required?: boolean): ReadableStream<Uint8Array> {
   const { ok, status, body } = response;
-  const type = response.headers.get('content-type') ?? '';
+  const type = `${response.headers.get('content-type')}`; // "null" when absent: no page either
   const failed = !ok || (required && !body);
   if (failed || notVideo.test(type)) {
     release?.();
     void body?.cancel().catch(() => {});
-    const message = unexpected(where, failed ? `HTTP ${status}` : isJson(response) ? 'JSON (a link is followed only once)' : type.split(';')[0]!.trim());
+    const message = unexpected(where, failed ? `HTTP ${status}` : isJson(response) ? 'JSON (a link is followed only once)' : type);
     const details = { status, sessionId };
     throw failed ? new APIError(message, status, details) : new ResponseValidationError(message, '', details);
   }
