@@ -101,7 +101,7 @@ export function decodeAdkEvent(value: unknown): ChatEvent[] {
       ? [unknown]
       : [];
   if (code != null && code !== 'STOP') {
-    const text = String(code);
+    const text = `${code}`; // JSON: never a symbol
     out.push({ type: 'error', code: text, message: (typeof message === 'string' && message) || `The agent stopped (${text}).`, raw: value });
   }
   return out;

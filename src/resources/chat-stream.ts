@@ -12,7 +12,7 @@ import { SseDecoder } from '../core/sse.js';
 import type { ChatEvent, ChatResult, ChatToolCallEvent, ChatToolResultEvent } from '../core/types.js';
 import { adkBareErrorMessage, decodeAdkEvent, parseAdkData } from '../decoders/adk.js';
 
-/** How a {@link ChatStream} is opened and watched. Durations are in milliseconds; `0` or `Infinity` turns a limit off. */
+/** How a {@link ChatStream} is opened and watched. Durations are in milliseconds (finite, not negative); `0` turns a limit off. */
 export interface ChatStreamOptions {
   /** The session the message was sent in; every error of the stream carries it. */
   sessionId: string;
@@ -45,7 +45,8 @@ export interface ChatStreamOptions {
 type Step = IteratorResult<ChatEvent>;
 
 const noop = (): void => {};
-const done: Step = Object.freeze({ value: undefined, done: true });
+// A new object each time: a caller may change what it got.
+const done = (): Step => ({ value: undefined, done: true });
 const notResent = 'The message was not re-sent: check the session state (chat.recover).';
 
 
@@ -77,10 +78,11 @@ export class ChatStream {
    * @throws {InvalidArgumentError} for a bad watchdog option, before anything is sent.
    */
   constructor(options: ChatStreamOptions) {
-    const { sessionId, signal, logger, onStillWorking } = options;
+    const { sessionId, signal, onStillWorking } = options;
     // The options are checked here, before the request (chat.send passes them on as given).
     const limit = (key: 'idleTimeoutMs' | 'heartbeatTimeoutMs' | 'timeoutMs' | 'stillWorkingEveryMs', fallback: number): number =>
-      (fallback = optionalPositive(options[key], key, true) ?? fallback) > 0 ? fallback : Infinity;
+      // Checked: finite and not negative; 0 turns the limit off.
+      (optionalPositive(options[key], key, true) ?? fallback) || Infinity;
     const heartbeat = limit('heartbeatTimeoutMs', 600_000);
     const idle = limit('idleTimeoutMs', 0);
     const total = limit('timeoutMs', 900_000);
@@ -159,16 +161,15 @@ export class ChatStream {
 
     const take = (event: ChatEvent): void => {
       const { type } = event;
-      if (type === 'text' && event.partial) partialText += event.text;
+      if (type !== 'text') {
+        flushPartial();
+        ({ tool_call: toolCalls, tool_result: toolResults } as Record<string, ChatEvent[]>)[type]?.push(event);
+        events.push(event);
+      } else if (event.partial) partialText += event.text;
       else {
-        if (type === 'text') {
-          // The whole text repeats the deltas before it: replace them, never append.
-          partialText = '';
-          pushText(event.text);
-        } else {
-          flushPartial();
-          ({ tool_call: toolCalls, tool_result: toolResults } as Record<string, ChatEvent[]>)[type]?.push(event);
-        }
+        // The whole text repeats the deltas before it: replace them, never append.
+        partialText = '';
+        pushText(event.text);
         events.push(event);
       }
       emit(event);
@@ -199,7 +200,7 @@ export class ChatStream {
         reject(reason);
       } else {
         const final = snapshot();
-        logger?.debug?.(`chat stream closed after ${Date.now() - startedAt} ms: ${final.events.length} events, session ${sessionId}`);
+        options.logger?.debug?.(`chat stream closed after ${Date.now() - startedAt} ms: ${final.events.length} events, session ${sessionId}`);
         resolve(final);
       }
     };
@@ -240,7 +241,7 @@ export class ChatStream {
         try {
           onStillWorking!({ elapsedMs: now - startedAt });
         } catch (e) {
-          logger?.warn?.(`onStillWorking threw: ${String(e)}`);
+          options.logger?.warn?.(`onStillWorking threw: ${String(e)}`);
         }
       }
       // Every deadline is now in the future: each clock was just checked against it.
@@ -284,7 +285,7 @@ export class ChatStream {
       for (reader = body.getReader(); ; ) {
         // Aborted or timed out (while waiting for headers, or for the loop): release the
         // connection, unread.
-        if (settled) return void reader.cancel().catch(noop);
+        if (settled) return reader.cancel().catch(noop);
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
@@ -303,7 +304,7 @@ export class ChatStream {
     const next = async (): Promise<Step> => {
       while (head === queue.length) {
         if (settled) {
-          if (!errorPending) return done;
+          if (!errorPending) return done();
           // Deliver the error once; a later next() says done, as an ended generator does.
           errorPending = false;
           throw error;
@@ -331,14 +332,14 @@ export class ChatStream {
       },
       abort,
       [Symbol.asyncIterator]: () => {
-        if (iterated) throw new Error('A ChatStream can be iterated once; use finalResult() for the whole answer.');
+        if (iterated) throw Error('A ChatStream can be iterated once; finalResult() gives the whole answer.');
         iterated = buffering = true;
         const finish = async (): Promise<Step> => {
           // A next() waiting now gets the abort; none waiting: the iterator just ends.
           const waiting = woken;
           abort(); // also empties the queue
           errorPending &&= !!waiting;
-          return done;
+          return done();
         };
         return { next, return: finish, throw: finish };
       },

@@ -114,7 +114,7 @@ export class Chat extends Resource {
       const after = state.draft;
       const changes = diffTimelines(before, after);
       // A change the timeline diff does not see (e.g. a new key) still counts as a change.
-      const changed = changes.length > 0 || (!!before && !!after && JSON.stringify(before.raw) !== JSON.stringify(after.raw));
+      const changed = !!changes[0] || (!!(before && after) && JSON.stringify(before.raw) !== JSON.stringify(after.raw));
       options.onProgress?.({ polls, changed });
       if (changed || polls >= maxUnchanged) return { changed, state, changes, polls };
       await sleep(nextPollMs(intervalMs, state.retryAfterMs, 60_000), signal);
