@@ -142,7 +142,7 @@ export class Render extends Resource {
    * @throws {RenderTimeoutError} still running after `maxPolls`; it may still finish: call `wait(renderId)` again.
    */
   async wait(id: string, options: RenderWaitOptions = {}): Promise<RenderJob> {
-    requireId(id, 'id');
+    // `id` is checked by the first poll, which is immediate.
     const intervalMs = optionalPositive(options.intervalMs, 'intervalMs', true);
     const maxPolls = optionalPositive(options.maxPolls, 'maxPolls') ?? 10;
     if (maxPolls % 1) throw new InvalidArgumentError(`maxPolls must be a positive integer, got ${maxPolls}.`);
@@ -176,9 +176,9 @@ export class Render extends Resource {
    * @throws {RenderTimeoutError} the render was still running after `maxPolls`.
    */
   async export(sessionId: string, options: RenderExportOptions = {}): Promise<RenderJob> {
-    requireId(sessionId, 'sessionId');
-    const { signal, format, quality } = options;
-    const { draft } = await readSessionState(this.transport, sessionId, { signal });
+    // readSessionState checks `sessionId` before any request. The calls below get the caller's
+    // options: only `signal` is read from them.
+    const { draft } = await readSessionState(this.transport, sessionId, options);
     if (!draft || !isExportable(draft)) {
       throw new NothingToExportError(
         `Session ${sessionId} has no segment to export yet: ask the agent to build the video first.`,
@@ -188,7 +188,7 @@ export class Render extends Resource {
     }
     let first: string | undefined;
     for (;;) {
-      const { id } = await this.create({ sessionId, draft, format, quality }, { signal });
+      const { id } = await this.create({ sessionId, draft, format: options.format, quality: options.quality }, options);
       try {
         return await this.wait(id, { ...options, sessionId });
       } catch (error) {
@@ -327,14 +327,13 @@ async function toRenderJob(raw: unknown, id: string, where: string, sessionId: s
   // A submit may answer with no body at all (`data: null`): the job is then simply pending.
   const data = Object(raw) === raw ? validate((await loadSchemas()).renderJobSchema, raw, where, sessionId) : {};
   const out = data.output;
-  const url = out?.url || undefined;
   const word = data.status?.trim().toLowerCase();
-  const status = word !== undefined ? (statusGroups.find((group) => group.includes(word))?.[0] ?? 'processing') : url ? 'completed' : fallback;
+  const status = word !== undefined ? (statusGroups.find((group) => group.includes(word))?.[0] ?? 'processing') : out?.url ? 'completed' : fallback;
   return {
     id,
     status,
     progress: toNumber(data.progress),
-    output: url ? { url, duration: toNumber(out?.duration), size: toNumber(out?.size) } : undefined,
+    output: out?.url ? { url: out.url, duration: toNumber(out.duration), size: toNumber(out.size) } : undefined,
     retryAfterMs,
     raw,
   };
