@@ -31,9 +31,10 @@ export class SseDecoder {
 
   constructor(handler: SseHandler) {
     const text = new TextDecoder();
-    // `ending` is set while end() flushes: an event dispatched then was still open when the body ended.
-    let ending = false;
-    let cut = false;
+    // `ending` is set while end() flushes: an event dispatched then was still open when the body
+    // ended, and sets `cut`. (Both start undefined, read as false.)
+    let ending!: boolean;
+    let cut!: boolean;
     const parser = createParser({
       onEvent({ data }) {
         // A blank check that stays O(1) on an ADK frame: trim() stops at its `{` and `}`.

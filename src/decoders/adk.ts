@@ -41,7 +41,8 @@ const eventKeys = ['invocationId', 'author', 'actions', 'usageMetadata', 'finish
 const bareErrorPrefix = /^\s*\{\s*"error"\s*:/;
 
 const isAdkEvent = (value: object): boolean => eventKeys.some((key) => key in value);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+// Every object JSON.parse makes (arrays too) is an Object of this realm.
+const isObject = (value: unknown): value is Record<string, unknown> => value instanceof Object;
 const stringOr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /**

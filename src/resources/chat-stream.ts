@@ -49,7 +49,6 @@ const noop = (): void => {};
 const done = (): Step => ({ value: undefined, done: true });
 const notResent = 'The message was not re-sent: check the session state (chat.recover).';
 
-
 /**
  * Streams the agent's answer to one message. It starts at once: the request is sent when the
  * stream is created. Iterate it for live events (partial texts and heartbeats included), or
@@ -239,7 +238,7 @@ export class ChatStream {
       if (now >= nextStillAt) {
         while (nextStillAt <= now) nextStillAt += still;
         try {
-          onStillWorking!({ elapsedMs: now - startedAt });
+          options.onStillWorking!({ elapsedMs: now - startedAt });
         } catch (e) {
           options.logger?.warn?.(`onStillWorking threw: ${String(e)}`);
         }
