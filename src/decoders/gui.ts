@@ -75,12 +75,12 @@ const fallback: [ActionType, Test[]][] = [
 // Leftovers that only led into a GUI clause: "To download it, click Export".
 const lead = /^(?:to|then|and|or|if|once|when|please|simply|just)\b|^(?:如需|如果|然后|请|要)/i;
 
-// Tests of one character: white space as `\s` and `trim()`
-// read it; what ends a clause; what a sentence may end with (then white space). A sentence ends
+// White space as `\s` and `trim()` read it (one character); what ends a clause; what a
+// sentence may end with (then white space). A sentence ends
 // after `.!?` before white space (so URLs and decimals stay whole), or after `。！？` or a line
 // feed: `sentenceEnd` finds that end from its `lastIndex`, trying each character once.
 const space = /\s/;
-const comma = /[,;，；]/;
+const clauseEnd = /([,;，；]\s*)/;
 const closing = /[\s.!?。！？]/;
 const sentenceEnd = /[\n。！？]|[.!?](?=\s)/g;
 
@@ -116,29 +116,23 @@ export function translateGuiText(text: string): GuiTranslation {
     while (start < to && space.test(text[start]!)) start++;
     let stop = to;
     while (stop > start && closing.test(text[stop - 1]!)) stop--;
-    // Clauses: split at `,;，；` and the white space after it. A clause that may stay is kept
-    // with the separator after it.
+    if (stop === start) continue;
+    // Clauses: split at `,;，；` and the white space after it, each separator kept after its
+    // clause. A clause that may stay is kept with the separator after it; an empty one (", ,")
+    // passes no test and is not kept.
+    const parts = text.slice(start, stop).split(clauseEnd);
     const kept: string[][] = [];
     let gui = false;
-    for (let cs = start; ; ) {
-      let ce = cs;
-      while (ce < stop && !comma.test(text[ce]!)) ce++;
-      let next = ce;
-      if (ce < stop) for (next++; next < stop && space.test(text[next]!); next++);
-      // An empty clause (", ,") passes no test and is not kept: no need to slice it.
-      const clause = ce > cs ? text.slice(cs, ce).trim() : '';
+    for (let i = 0; i < parts.length; i += 2) {
+      const clause = parts[i]!.trim();
       if (clause) {
         const lines = lineBreaks.test(clause) ? clause.split(lineBreaks) : undefined;
-        const match = (table: [ActionType, Test[]][]) => {
-          let found = false;
-          for (const [type, tests] of table) if (passes(clause, lines, tests)) add(type, clause), (found = true);
-          return found;
-        };
-        if (match(specific) || match(fallback)) gui = true;
-        else kept.push([clause, text.slice(ce, next)]);
+        let found = false;
+        for (const [type, tests] of specific) if (passes(clause, lines, tests)) add(type, clause), (found = true);
+        if (!found) for (const [type, tests] of fallback) if (passes(clause, lines, tests)) add(type, clause), (found = true);
+        if (found) gui = true;
+        else kept.push([clause, parts[i + 1] ?? '']);
       }
-      if (ce === stop) break;
-      cs = next;
     }
     // A sentence with GUI wording keeps the clauses that do not only lead into a GUI clause,
     // between its own leading space and closing marks; the text up to it is copied as it is.
