@@ -226,7 +226,7 @@ export class ChatStream {
       const now = Date.now();
       // While the loop is still busy with earlier events the body is not read: the quiet is ours.
       if (drained) lastByteAt = lastEventAt = now;
-      const [what, ms = 0] =
+      const [what, ms] =
         now - startedAt >= total
           ? ['ran longer than', total]
           : now - lastByteAt >= idle
@@ -234,7 +234,7 @@ export class ChatStream {
             : now - lastEventAt >= heartbeat
               ? [`sent ${lastByteAt > lastEventAt ? 'only heartbeats' : 'nothing'} for`, heartbeat]
               : [];
-      if (what) return failWith(StreamTimeoutError, `The chat stream ${what} ${Math.round(ms / 1000)} s. ${notResent}`);
+      if (what) return failWith(StreamTimeoutError, `The chat stream ${what} ${Math.round(ms! / 1000)} s. ${notResent}`);
       if (now >= nextStillAt) {
         while (nextStillAt <= now) nextStillAt += still;
         try {
