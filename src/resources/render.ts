@@ -179,7 +179,8 @@ export class Render extends Resource {
     // readSessionState checks `sessionId` before any request. The calls below get the caller's
     // options: only `signal` is read from them.
     const { draft } = await readSessionState(this.transport, sessionId, options);
-    if (!draft || !isExportable(draft)) {
+    // isExportable is false for anything that is not a draft, `null` included.
+    if (!isExportable(draft)) {
       throw new NothingToExportError(
         `Session ${sessionId} has no segment to export yet: ask the agent to build the video first.`,
         undefined,
@@ -188,7 +189,7 @@ export class Render extends Resource {
     }
     let first: string | undefined;
     for (;;) {
-      const { id } = await this.create({ sessionId, draft, format: options.format, quality: options.quality }, options);
+      const { id } = await this.create({ sessionId, draft: draft!, format: options.format, quality: options.quality }, options);
       try {
         return await this.wait(id, { ...options, sessionId });
       } catch (error) {
