@@ -8,7 +8,7 @@ import type { CallOptions, Transport } from './transport.js';
 import type { RequestOptions } from './types.js';
 import { retryAfterMs } from './retry.js';
 import { loadSchemas, validate } from './validate.js';
-import { decodeDraft, type Draft } from '../decoders/draft.js';
+import { decodeDraft, isRecord, type Draft } from '../decoders/draft.js';
 
 /** A session's latest state. `draft` is decoded (its wire JSON on `draft.raw`); the rest is as received. */
 export interface SessionState {
@@ -100,8 +100,7 @@ export function parseStateAnswer(text: string): unknown {
   return body;
 }
 
-/** Whether a JSON value is an object (not an array, not `null`). */
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether a JSON value is an object (not an array, not `null`); one helper with the draft decoder's. */
+export { isRecord };
 
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);

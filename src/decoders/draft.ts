@@ -72,7 +72,8 @@ export interface Draft {
 // A track's `tt` as text, then its type: the name at the same place among the last three.
 const typeNames = '0 1 7 video audio text'.split(' ');
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** @internal Whether a JSON value is an object (not an array, not `null`). */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // A finite number, or the text of one (not blank).
@@ -81,10 +82,10 @@ const num = (v: unknown): number | undefined => {
   return Number.isFinite(n) ? (n as number) : undefined;
 };
 
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : isObject(v) ? Object.values(v) : []);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : isRecord(v) ? Object.values(v) : []);
 
 const isDraft = (v: unknown): v is Draft =>
-  isObject(v) && Array.isArray(v.tracks) && typeof v.durationMs === 'number' && 'raw' in v;
+  isRecord(v) && Array.isArray(v.tracks) && typeof v.durationMs === 'number' && 'raw' in v;
 
 // The JSON text each draft object was parsed from. `JSON.parse` rounds integers beyond 2^53 and
 // turns `1.0` into `1`; render must get the draft as the service sent it, so the text is kept.
@@ -123,19 +124,19 @@ export function decodeDraft(raw: unknown): Draft {
       fail('a string that is not JSON', e);
     }
   }
-  if (!isObject(obj)) return fail(Array.isArray(obj) ? 'an array' : obj === null ? 'null' : typeof obj);
+  if (!isRecord(obj)) return fail(Array.isArray(obj) ? 'an array' : obj === null ? 'null' : typeof obj);
   if (typeof raw === 'string') sourceTexts.set(obj, raw);
   let durationMs = 0;
   const tracks: Track[] = [];
   list(obj.t).forEach((t, index) => {
-    if (!isObject(t)) return;
-    const meta = isObject(t.m) ? t.m : {};
+    if (!isRecord(t)) return;
+    const meta = isRecord(t.m) ? t.m : {};
     const typeCode = num(t.tt);
     const segments: Segment[] = [];
     let end = 0;
     for (const s of list(t.sg)) {
-      if (!isObject(s)) continue;
-      const m = isObject(s.m) ? s.m : {};
+      if (!isRecord(s)) continue;
+      const m = isRecord(s.m) ? s.m : {};
       const startMs = num(s.st) ?? num(s.s) ?? num(s.start) ?? end;
       const d = Math.max(0, num(s.d) ?? 0);
       end = startMs + d;
