@@ -91,12 +91,13 @@ export async function generate(deps: GenerateDeps, prompt: string, options: Gene
   if (typeof prompt !== 'string' || !prompt.trim()) throw new InvalidArgumentError('prompt must be a non-empty string.');
   const { signal, onProgress, onEvent, chat: chatOptions, recovery, settle, render } = options;
   const request = { signal };
+  const latest = (id: string) => deps.state.latest(id, request);
 
   let sessionId = options.sessionId;
   let taskId: string | undefined;
   let baseline: SessionState | null = null;
   if (sessionId === undefined) ({ sessionId, taskId } = await deps.sessions.create({ language: options.language ?? detectLanguage(prompt) }, request));
-  else taskId = (baseline = await deps.state.latest(sessionId, request)).taskId;
+  else taskId = (baseline = await latest(sessionId)).taskId;
   const sid = sessionId;
   const progress = <P extends GenerateProgress['phase']>(phase: P, more?: Omit<Extract<GenerateProgress, { phase: P }>, 'phase' | 'sessionId'>) =>
     onProgress?.({ phase, sessionId: sid, ...more } as GenerateProgress);
@@ -151,7 +152,7 @@ export async function generate(deps: GenerateDeps, prompt: string, options: Gene
 
     // Reads state until the draft is exportable and two reads in a row agree (the backend adds
     // music, title and effects in a second stage), within `settle.maxPolls` reads (at least one).
-    state ??= await deps.state.latest(sid, request);
+    state ??= await latest(sid);
     for (let polls = 1, previous; ; polls++) {
       const exportable = isExportable(state.draft);
       progress('state', { polls, exportable });
@@ -159,7 +160,7 @@ export async function generate(deps: GenerateDeps, prompt: string, options: Gene
       if ((exportable && current === previous) || polls >= (settle?.maxPolls ?? 20)) break;
       previous = current;
       await sleep(nextPollMs(settle?.intervalMs, state.retryAfterMs, 15_000), signal);
-      state = await deps.state.latest(sid, request);
+      state = await latest(sid);
     }
 
     taskId ??= state.taskId;

@@ -49,9 +49,7 @@ export function detectLanguage(text: string): string {
   for (const [lang, n] of [[cjk, kana + han] as const, ...Object.entries(scripts).map(([l, re]) => [l, count(text, re)] as const)]) {
     if (n > top) (best = lang), (top = n);
   }
-  if (best === 'ru' && /[іїєґ]/i.test(text)) return 'uk';
-  if (best === 'ar' && /[پچژگ]/.test(text)) return 'fa';
-  if (best !== 'en') return best;
+  if (best !== 'en') return best === 'ru' && /[іїєґ]/i.test(text) ? 'uk' : best === 'ar' && /[پچژگ]/.test(text) ? 'fa' : best;
   const tokens = text.toLowerCase().match(/\p{L}+/gu) ?? [];
   let score = 0;
   for (const [lang, list, marks] of words) {
