@@ -13,14 +13,14 @@ export interface RouteIntentOptions {
 // starts after a fixed word or at `^`, so a run of spaces is scanned once, not from each position.
 const upload = /\bupload\b|(?<!已|已经)上传(?![了的过])/i;
 const rules: [Intent, RegExp][] = [
-  ['export', /\b(?:export|download)\b|\bsend (?:me )?(?:the |my |that )?(?:video|file|mp4|result)\b|\bsend it (?:over )?to me\b|导出|下载|发给我/i],
-  ['credits', /\bcredits?\b|\b(?:my|account|credit|remaining|current|check)\s+balance\b|^\W*balance\W*$|积分|余额|额度/i],
-  ['status', /\bstatus\b|\bprogress\b|\bshow (?:me )?(?:the |my )?(?:tracks|timeline)\b|状态|进度|轨道/i],
+  ['export', /\b(?:export|download|send (?:me )?(?:the |my |that )?(?:video|file|mp4|result)|send it (?:over )?to me)\b|导出|下载|发给我/i],
+  ['credits', /\b(?:credits?|(?:my|account|credit|remaining|current|check)\s+balance)\b|^\W*balance\W*$|积分|余额|额度/i],
+  ['status', /\b(?:status|progress|show (?:me )?(?:the |my )?(?:tracks|timeline))\b|状态|进度|轨道/i],
 ];
 // The routing words also occur in editing requests ("add end credits", "make a status bar"):
 // a message that asks for an edit or a generation goes to chat.
 const edit =
-  /\b(?:add|make|create|generate|edit|change|remove|delete|replace|insert|put|trim|cut|turn|adjust|apply|fix|move)\b|\b(?:end|opening|closing|roll(?:ing)?)\s+credits\b|\bcredits\s+(?:text|roll|scene|sequence)\b|添加|加上|加入|生成|制作|修改|改成|删除|去掉|替换|剪辑|编辑/i;
+  /\b(?:add|make|create|generate|edit|change|remove|delete|replace|insert|put|trim|cut|turn|adjust|apply|fix|move|(?:end|opening|closing|roll(?:ing)?)\s+credits|credits\s+(?:text|roll|scene|sequence))\b|添加|加上|加入|生成|制作|修改|改成|删除|去掉|替换|剪辑|编辑/i;
 
 /**
  * Routes a user's message to an action without asking the agent: `export`, `credits`, `status`,
