@@ -28,36 +28,39 @@ export interface ErrorDetails {
 export class NemoVideoError extends Error {
   /** The class name, stable under minification. */
   static readonly kind: string = 'NemoVideoError';
+  // Fields are `declare`d (no class-field emit) and set in the constructor, in this order.
   /** API error code (`1001`, `2001`…), or the HTTP status when the body had none; `undefined` for client-side errors. */
-  readonly code: number | undefined;
+  declare readonly code: number | undefined;
   /** HTTP status, when a response was received. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** The server's request id (`X-Request-Id`), when present. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** The session the failed call belonged to, so the caller can resume in it. */
-  readonly sessionId: string | undefined;
+  declare readonly sessionId: string | undefined;
   /** Whether repeating the same call later may succeed. */
-  readonly retryable: boolean = false;
+  declare readonly retryable: boolean;
 
   constructor(message: string, code?: number, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // `Error` reads only `cause` from its options; an undefined cause is not set at all.
+    super(message, details.cause === undefined ? undefined : details);
     this.code = code;
     this.status = details.status;
     this.requestId = details.requestId;
     this.sessionId = details.sessionId;
+    this.retryable = false;
+    // The class names from `new.target` up to this class (a subclass without its own `kind` adds none).
     const kinds: string[] = [];
-    for (let c = new.target as unknown as { kind?: string } | null; c && c.kind; c = Object.getPrototypeOf(c)) {
-      if (kinds[kinds.length - 1] !== c.kind) kinds.push(c.kind);
+    for (let c = new.target as unknown as { kind?: string }; c.kind; c = Object.getPrototypeOf(c)) {
+      if (!kinds.includes(c.kind)) kinds.push(c.kind);
     }
     Object.defineProperty(this, kindsKey, { value: kinds });
-    Object.defineProperty(this, 'name', { value: kinds[0] ?? 'NemoVideoError', enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(this, 'name', { value: kinds[0], writable: true, configurable: true });
   }
 
   /** Matches errors from any copy of the package (ESM or CJS build), not only this one. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== 'object' || value === null) return false;
-    const kinds = (value as Record<symbol, unknown>)[kindsKey];
-    return Array.isArray(kinds) ? kinds.includes(this.kind) : Function.prototype[Symbol.hasInstance].call(this, value);
+    const kinds = (value as Record<symbol, unknown> | null | undefined)?.[kindsKey];
+    return Array.isArray(kinds) ? kinds.includes(this.kind) : super[Symbol.hasInstance](value);
   }
 
   /** A plain object for logs: message and fields, never a token. */
@@ -76,19 +79,16 @@ export function isNemoVideoError(value: unknown): value is NemoVideoError {
 /** The server answered with an error that has no more specific class. */
 export class APIError extends NemoVideoError {
   static override readonly kind: string = 'APIError';
-  override readonly retryable: boolean;
+  /** By default: whether the HTTP status means "the same call may succeed later" (408, 429, 5xx). */
+  declare readonly retryable: boolean;
   /** The error body as received (JSON, or text). */
-  readonly body: unknown;
+  declare readonly body: unknown;
   constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; retryable?: boolean } = {}) {
     super(message, code, details);
     this.body = details.body;
-    this.retryable = details.retryable ?? isRetryableStatus(details.status);
+    const status = details.status;
+    this.retryable = details.retryable ?? (status === 408 || status === 429 || status! >= 500);
   }
-}
-
-/** Whether an HTTP status means "the same call may succeed later". */
-export function isRetryableStatus(status: number | undefined): boolean {
-  return status === 408 || status === 429 || (status !== undefined && status >= 500);
 }
 
 /** 1001 or HTTP 401: the token is invalid or expired. A token you supplied is never swapped. */
@@ -104,10 +104,11 @@ export class SessionNotFoundError extends APIError {
 /** 2001: not enough credits. For an anonymous user, `bindUrl` is the registration link. */
 export class InsufficientCreditsError extends APIError {
   static override readonly kind: string = 'InsufficientCreditsError';
+  override readonly retryable = false;
   /** Registration link (`<webURL>?bind=<userId>`) when the user is anonymous. */
-  readonly bindUrl: string | undefined;
+  declare readonly bindUrl: string | undefined;
   constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; bindUrl?: string | undefined } = {}) {
-    super(message, code, { ...details, retryable: false });
+    super(message, code, details);
     this.bindUrl = details.bindUrl;
   }
 }
@@ -115,10 +116,11 @@ export class InsufficientCreditsError extends APIError {
 /** 4001, or rejected before sending: the file type is not accepted. */
 export class UnsupportedFileTypeError extends APIError {
   static override readonly kind: string = 'UnsupportedFileTypeError';
+  override readonly retryable = false;
   /** Accepted extensions. */
-  readonly supportedFormats: readonly string[];
-  constructor(message: string, supportedFormats: readonly string[], details: ErrorDetails & { body?: unknown } = {}) {
-    super(message, 4001, { ...details, retryable: false });
+  declare readonly supportedFormats: readonly string[];
+  constructor(message: string, supportedFormats: readonly string[], details?: ErrorDetails & { body?: unknown }) {
+    super(message, 4001, details);
     this.supportedFormats = supportedFormats;
   }
 }
@@ -126,10 +128,11 @@ export class UnsupportedFileTypeError extends APIError {
 /** 4002, or rejected before sending: the file exceeds the upload limit. */
 export class FileTooLargeError extends APIError {
   static override readonly kind: string = 'FileTooLargeError';
+  override readonly retryable = false;
   /** The limit, in bytes (500 MB). */
-  readonly maxBytes: number;
-  constructor(message: string, maxBytes: number, details: ErrorDetails & { body?: unknown } = {}) {
-    super(message, 4002, { ...details, retryable: false });
+  declare readonly maxBytes: number;
+  constructor(message: string, maxBytes: number, details?: ErrorDetails & { body?: unknown }) {
+    super(message, 4002, details);
     this.maxBytes = maxBytes;
   }
 }
@@ -142,10 +145,11 @@ export class MissingClientIdError extends APIError {
 /** HTTP 402: the plan may not export (register to unlock), or attribution headers were missing. */
 export class ExportBlockedError extends APIError {
   static override readonly kind: string = 'ExportBlockedError';
+  override readonly retryable = false;
   /** Registration link, when known. */
-  readonly bindUrl: string | undefined;
+  declare readonly bindUrl: string | undefined;
   constructor(message: string, code: number | undefined, details: ErrorDetails & { body?: unknown; bindUrl?: string | undefined } = {}) {
-    super(message, code, { ...details, retryable: false });
+    super(message, code, details);
     this.bindUrl = details.bindUrl;
   }
 }
@@ -158,12 +162,13 @@ export class PermissionDeniedError extends APIError {
 /** HTTP 429 after the one retry: wait `retryAfterMs` before trying again. */
 export class RateLimitError extends APIError {
   static override readonly kind: string = 'RateLimitError';
+  override readonly retryable = true;
   /** How long the server asked to wait. */
-  readonly retryAfterMs: number;
+  declare readonly retryAfterMs: number;
   /** The rate-limit headers of the response (`retry-after`, `x-ratelimit-*`, `ratelimit-*`). */
-  readonly rateLimit: Readonly<Record<string, string>>;
+  declare readonly rateLimit: Readonly<Record<string, string>>;
   constructor(message: string, retryAfterMs: number, details: ErrorDetails & { body?: unknown; rateLimit?: Record<string, string> } = {}) {
-    super(message, 429, { ...details, retryable: true });
+    super(message, 429, details);
     this.retryAfterMs = retryAfterMs;
     this.rateLimit = details.rateLimit ?? {};
   }
@@ -173,7 +178,7 @@ export class RateLimitError extends APIError {
 export class APIConnectionError extends NemoVideoError {
   static override readonly kind: string = 'APIConnectionError';
   override readonly retryable = true;
-  constructor(message = 'Could not reach the NemoVideo API. Check the network and `baseURL`.', details: ErrorDetails = {}) {
+  constructor(message = 'Could not reach the NemoVideo API. Check the network and `baseURL`.', details?: ErrorDetails) {
     super(message, undefined, details);
   }
 }
@@ -187,8 +192,8 @@ export class TimeoutError extends APIConnectionError {
 export class ChatStreamError extends NemoVideoError {
   static override readonly kind: string = 'ChatStreamError';
   /** What the stream delivered before it stopped. */
-  readonly partial: ChatResult;
-  constructor(message: string, partial: ChatResult, details: ErrorDetails = {}) {
+  declare readonly partial: ChatResult;
+  constructor(message: string, partial: ChatResult, details?: ErrorDetails) {
     super(message, undefined, details);
     this.partial = partial;
   }
@@ -213,8 +218,8 @@ export class AgentError extends ChatStreamError {
 export class RenderError extends NemoVideoError {
   static override readonly kind: string = 'RenderError';
   /** The render job this is about. */
-  readonly renderId: string;
-  constructor(message: string, renderId: string, details: ErrorDetails = {}) {
+  declare readonly renderId: string;
+  constructor(message: string, renderId: string, details?: ErrorDetails) {
     super(message, undefined, details);
     this.renderId = renderId;
   }
@@ -240,8 +245,8 @@ export class NothingToExportError extends NemoVideoError {
 export class ResponseValidationError extends NemoVideoError {
   static override readonly kind: string = 'ResponseValidationError';
   /** The path of the first bad field, e.g. `data.session_id`. */
-  readonly path: string;
-  constructor(message: string, path: string, details: ErrorDetails = {}) {
+  declare readonly path: string;
+  constructor(message: string, path: string, details?: ErrorDetails) {
     super(message, undefined, details);
     this.path = path;
   }
@@ -250,7 +255,7 @@ export class ResponseValidationError extends NemoVideoError {
 /** The input is not a draft at all (not an object). Merely unusual drafts decode without errors. */
 export class DraftDecodeError extends NemoVideoError {
   static override readonly kind: string = 'DraftDecodeError';
-  constructor(message: string, details: ErrorDetails = {}) {
+  constructor(message: string, details?: ErrorDetails) {
     super(message, undefined, details);
   }
 }
@@ -258,7 +263,7 @@ export class DraftDecodeError extends NemoVideoError {
 /** An argument was invalid; thrown before any request is sent. */
 export class InvalidArgumentError extends NemoVideoError {
   static override readonly kind: string = 'InvalidArgumentError';
-  constructor(message: string, details: ErrorDetails = {}) {
+  constructor(message: string, details?: ErrorDetails) {
     super(message, undefined, details);
   }
 }

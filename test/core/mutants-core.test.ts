@@ -42,7 +42,7 @@ describe('error messages, exactly', () => {
     expect(notFound).toMatchObject({ name: 'SessionNotFoundError', code: 404 });
     const unauthorized = await failure(answering(() => json(401, { msg: 'expired' })).nemo.credits.balance());
     expect(unauthorized).toMatchObject({ name: 'AuthenticationError', code: 401 });
-    expect(unauthorized.message).toBe('Token invalid or expired (1001): expired. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.');
+    expect(unauthorized.message).toBe('Token invalid or expired (401): expired. Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.');
   });
 
   test('code 200 with an error code and no message names the code; the message is read from message, msg, error or detail', async () => {
