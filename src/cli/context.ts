@@ -106,16 +106,18 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     warn: (message) => ui.warn(message),
     error: (message) => ui.warn(message),
   };
+  // Any origin reaches the in-process emulator; this one says so in the URLs it hands out.
+  const baseURL = emulator ? 'http://emulator.invalid' : options.baseUrl !== undefined ? cliURL(options.baseUrl, '--base-url') : cliURL(env.NEMO_API_URL, 'NEMO_API_URL');
+  // Emulator tokens must never replace the real ones on disk; another API base has its own folder.
+  const tokenStore = emulator
+    ? new MemoryTokenStore()
+    : new FileTokenStore({ dir: configDir(env), baseURL, onError: (error) => ui.warn(`Warning: ${error.message}`) });
   const nemo = new NemoVideo({
     token: options.token ?? env.NEMO_TOKEN,
     clientId: env.NEMO_CLIENT_ID,
-    // Any origin reaches the in-process emulator; this one says so in the URLs it hands out.
-    baseURL: emulator ? 'http://emulator.invalid' : options.baseUrl !== undefined ? cliURL(options.baseUrl, '--base-url') : cliURL(env.NEMO_API_URL, 'NEMO_API_URL'),
+    baseURL,
     webURL: cliURL(env.NEMO_WEB_URL, 'NEMO_WEB_URL'),
-    // Emulator tokens must never replace the real ones on disk.
-    tokenStore: emulator
-      ? new MemoryTokenStore()
-      : new FileTokenStore({ dir: configDir(env), onError: (error) => ui.warn(`Warning: ${error.message}`) }),
+    tokenStore,
     fetch: emulator?.fetch,
     logger,
     logLevel: isDebug(env) ? 'debug' : 'warn',
@@ -132,7 +134,7 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     setup: {
       emulated: emulator !== undefined,
       tokenFrom: options.token !== undefined ? 'flag' : env.NEMO_TOKEN ? 'env' : 'saved',
-      configDir: configDir(env),
+      configDir: tokenStore instanceof FileTokenStore ? tokenStore.dir : configDir(env),
       baseURL: nemo.baseURL,
     },
     close() {

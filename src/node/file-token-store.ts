@@ -7,29 +7,39 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { requireBaseURL } from '../core/args.js';
 import { type StoredCredentials, type TokenStore } from '../core/token-store.js';
 
 /** Options of {@link FileTokenStore}. */
 export interface FileTokenStoreOptions {
   /** Folder of the files. Default `~/.config/nemovideo`. */
   dir?: string;
+  /**
+   * The API base the credentials belong to. For any base but the production API (a local
+   * emulator, a staging server) the files go to `<dir>/hosts/<host>`, so that a token from one
+   * service never replaces the token saved for another. Default: the production API.
+   */
+  baseURL?: string | undefined;
   /** Called when a file is unreadable or corrupt (the store then acts as empty). Default: a process warning. */
   onError?: (error: Error) => void;
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+const productionHost = 'mega-api-prod.nemovideo.ai';
 
 /**
  * Keeps credentials in `~/.config/nemovideo`. A missing, unreadable or corrupt file never throws:
  * it is reported through `onError` and treated as absent, so the client goes on with a new token.
  */
 export class FileTokenStore implements TokenStore {
-  /** The folder holding `client_id` and `credentials.json`. */
+  /** The folder holding `client_id` and `credentials.json` (for a non-production `baseURL`, its `hosts/<host>` subfolder). */
   readonly dir: string;
   readonly #onError: (error: Error) => void;
 
   constructor(options: FileTokenStoreOptions = {}) {
-    this.dir = options.dir ?? join(homedir(), '.config', 'nemovideo');
+    const dir = options.dir ?? join(homedir(), '.config', 'nemovideo');
+    const host = options.baseURL === undefined ? productionHost : new URL(requireBaseURL(options.baseURL, 'baseURL')).host;
+    this.dir = host === productionHost ? dir : join(dir, 'hosts', host.replace(/[^\w.-]/g, '_'));
     this.#onError = options.onError ?? ((error) => process.emitWarning(error.message, 'NemoVideoWarning'));
   }
 

@@ -65,19 +65,21 @@ describe('nemovideo generate --emulator', () => {
 });
 
 describe('nemovideo generate --base-url (HTTP emulator)', () => {
-  test('saves the client id and the token under $HOME/.config/nemovideo, mode 0600', async () => {
+  test('saves the client id and the token under $HOME/.config/nemovideo/hosts/<host>, mode 0600, beside (not over) the production identity', async () => {
     server = await serve();
     const r = await run(['generate', prompt, '--base-url', server.url, '--no-export', '--json', '--poll-interval', '250']);
     expect(r.code).toBe(0);
     expect(resultOf(r)).toMatchObject({ sessionId: expect.any(String), summary: expect.stringMatching(/^Timeline \(3 tracks\)/) });
     expect(resultOf(r).url).toBeUndefined();
-    const dir = join(home, '.config', 'nemovideo');
+    const dir = join(home, '.config', 'nemovideo', 'hosts', new URL(server.url).host.replace(':', '_'));
     const clientId = (await readFile(join(dir, 'client_id'), 'utf8')).trim();
     const saved = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8')) as { token: string };
     expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(saved.token).toMatch(/^nmv_usr_/);
     expect((await stat(join(dir, 'credentials.json'))).mode & 0o777).toBe(0o600);
     expect(server.emulator.inspect().requests.filter((q) => q.path === '/api/auth/anonymous-token')).toHaveLength(1);
+    // Nothing was written where the production API's identity lives.
+    expect(await readdir(join(home, '.config', 'nemovideo'))).toEqual(['hosts']);
 
     // The next run reuses the saved token: no new anonymous token.
     const again = await run(['credits', '--base-url', server.url, '--json']);

@@ -72,7 +72,7 @@ describe('an unknown session names both causes and how to keep an identity', () 
     const r = await run(['chat', 'sess_gone', 'add a title', '--base-url', server.url]);
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
-      `Error: Session sess_gone was not found: ${causes} This CLI keeps its identity in ${join(home, '.config', 'nemovideo')}, so its commands share sessions; ` +
+      `Error: Session sess_gone was not found: ${causes} This CLI keeps its identity in ${join(home, '.config', 'nemovideo', 'hosts', new URL(server!.url).host.replace(':', '_'))}, so its commands share sessions; ` +
         'for a session made by another program, set NEMO_TOKEN and NEMO_CLIENT_ID to the ones it used. To start again: nemovideo generate "<prompt>"',
     ]);
     // The message was never sent: the session was read first, and refused.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http } from 'msw';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { NemoVideo } from '../../src/index.js';
+import { InvalidArgumentError, NemoVideo } from '../../src/index.js';
 import { FileTokenStore } from '../../src/node/index.js';
 import { anonymousTokens, base, mockApi, ok } from '../helpers/msw.js';
 
@@ -34,6 +34,23 @@ describe('FileTokenStore', () => {
     // A second client reuses the stored token: no new anonymous token.
     await new NemoVideo({ baseURL: base, tokenStore: new FileTokenStore() }).credits.balance();
     expect(api.count('/api/auth/anonymous-token')).toBe(1);
+  });
+
+  test('credentials for another API base go to hosts/<host>: a token from one service never replaces another', async () => {
+    const root = join(home, '.config', 'nemovideo');
+    expect(new FileTokenStore({ baseURL: 'https://mega-api-prod.nemovideo.ai/' }).dir).toBe(root);
+    expect(new FileTokenStore({ baseURL: 'http://127.0.0.1:8787' }).dir).toBe(join(root, 'hosts', '127.0.0.1_8787'));
+    expect(new FileTokenStore({ dir: '/x', baseURL: 'https://staging.example.com/v1' }).dir).toBe(join('/x', 'hosts', 'staging.example.com'));
+    expect(() => new FileTokenStore({ baseURL: 'https://user:secret@api.test' })).toThrow(InvalidArgumentError);
+
+    await new FileTokenStore().set({ clientId: 'cid-real', token: 'nmv_usr_real0001', userId: 'u1' });
+    api.use(anonymousTokens(), http.get(`${base}/api/credits/balance/simple`, () => ok({ available: 1 })));
+    const other = new FileTokenStore({ baseURL: base });
+    await new NemoVideo({ baseURL: base, tokenStore: other }).credits.balance();
+    // The other service got its own identity; the production one is untouched.
+    expect(api.count('/api/auth/anonymous-token')).toBe(1);
+    expect((await other.get())?.token).toBe('nmv_usr_anon00000001');
+    expect(await new FileTokenStore().get()).toMatchObject({ clientId: 'cid-real', token: 'nmv_usr_real0001' });
   });
 
   test('reads a client_id written by another NemoVideo client', async () => {

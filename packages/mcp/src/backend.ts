@@ -46,7 +46,7 @@ export interface BackendOptions {
   webURL?: string | undefined;
   /** Bearer token (default: env `NEMO_TOKEN`, else the stored anonymous identity). */
   token?: string | undefined;
-  /** Where the anonymous identity is kept. Default: a `FileTokenStore` in the config folder. */
+  /** Where the anonymous identity is kept. Default: a `FileTokenStore` in the config folder (its `hosts/<host>` subfolder for an API base other than production). */
   tokenStore?: TokenStore | undefined;
   /** The `fetch` of the clients (the in-process emulator's, for instance). */
   fetch?: typeof globalThis.fetch | undefined;
@@ -104,7 +104,7 @@ export class Backend {
     this.keepaliveMs = options.keepaliveMs ?? 5_000;
     this.tokenStore =
       options.tokenStore ??
-      new FileTokenStore({ dir: configDir(), onError: (error) => this.log('warning', error.message) });
+      new FileTokenStore({ dir: configDir(), baseURL: options.baseURL ?? (process.env.NEMO_API_URL?.trim() || undefined), onError: (error) => this.log('warning', error.message) });
   }
 
   /** Writes a log line (secrets redacted) to the configured sink, stderr by default. */

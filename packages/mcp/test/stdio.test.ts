@@ -280,7 +280,8 @@ describe('nemovideo-mcp against an emulator the test inspects', () => {
     } finally {
       await first.close();
     }
-    const token = JSON.parse(readFileSync(join(config, 'credentials.json'), 'utf8')).token as string;
+    // A base other than the production API keeps its identity in its own hosts/<host> folder.
+    const token = JSON.parse(readFileSync(join(config, 'hosts', new URL(emu.url).host.replace(':', '_'), 'credentials.json'), 'utf8')).token as string;
     expect(token).toMatch(/^nmv_/);
     const second = await connectStdio({ args: ['--base-url', emu.url], env });
     try {
