@@ -6,15 +6,11 @@
 import { InvalidArgumentError } from './errors.js';
 import { redactText } from './redact.js';
 
-// How much of a bad value a message quotes.
-const shownChars = 48;
-
-// What no id may contain: path and query syntax (`/ ? #`), the Windows separator, the escape
-// character `%` (a pre-encoded id would be decoded again on the other side), control characters.
-const badIdChar = /[/?#\\%\p{Cc}]/u;
-
-// A UTF-16 surrogate without its pair: `encodeURIComponent` throws an untyped URIError on it.
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// What no id may be or contain: `.` or `..`; path and query syntax (`/ ? #`), the Windows
+// separator, the escape character `%` (a pre-encoded id would be decoded again on the other side),
+// control characters, and a UTF-16 surrogate without its pair (`encodeURIComponent` throws an
+// untyped URIError on it; with the `u` flag a paired surrogate is one code point and never matches).
+const badId = /^\.\.?$|[/?#\\%\p{Cc}\ud800-\udfff]/u;
 
 // Characters a terminal would act on or hide, escaped when a value is quoted.
 const unsafeShown = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
@@ -24,12 +20,13 @@ const unsafeShown = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
  * characters (`…` after the quote), JSON-escaped, and every control or invisible formatting
  * character shown as a `\uXXXX` escape, so a message never carries a raw control character.
  */
-export function quoteValue(value: string, max: number = shownChars): string {
+export function quoteValue(value: string, max = 48): string {
   const chars = Array.from(redactText(value));
-  const cut = chars.length > max;
-  const quoted = JSON.stringify((cut ? chars.slice(0, max) : chars).join(''));
-  const escape = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
-  return `${quoted.replace(unsafeShown, escape)}${cut ? '…' : ''}`;
+  // Each UTF-16 unit of a match (a tag character is two) becomes its own `\uXXXX`.
+  const quoted = JSON.stringify(chars.slice(0, max).join('')).replace(unsafeShown, (c) =>
+    c.replace(/[^]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+  return chars.length > max ? `${quoted}…` : quoted;
 }
 
 /**
@@ -40,11 +37,10 @@ export function quoteValue(value: string, max: number = shownChars): string {
  * @throws {InvalidArgumentError} naming the argument and quoting the value escaped and capped.
  */
 export function requireId(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    const got = value === '' ? 'an empty string' : typeof value === 'string' ? `only blanks (${quoteValue(value)})` : typeof value;
-    throw new InvalidArgumentError(`${name} must be a non-empty string, got ${got}.`);
+  if (typeof value !== 'string' || !value.trim()) {
+    throw new InvalidArgumentError(`${name} must be a non-empty string, got ${typeof value === 'string' ? quoteValue(value) : typeof value}.`);
   }
-  if (value === '.' || value === '..' || badIdChar.test(value) || loneSurrogate.test(value)) {
+  if (badId.test(value)) {
     throw new InvalidArgumentError(
       `${name} is not a valid id: ${quoteValue(value)}. An id is never "." or ".." and has no /, ?, #, \\, % or control characters.`,
     );
@@ -54,8 +50,8 @@ export function requireId(value: unknown, name: string): string {
 
 /** Asserts a positive finite number (intervals, limits), or undefined. */
 export function optionalPositive(value: unknown, name: string, allowZero = false): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+  // NaN fails every comparison.
+  if (value !== undefined && !(typeof value === 'number' && (allowZero ? value >= 0 : value > 0) && value < Infinity)) {
     throw new InvalidArgumentError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}.`);
   }
   return value;
@@ -74,48 +70,38 @@ export function pathSegment(value: string): string {
  * @throws {InvalidArgumentError} with the URL shown without its credentials or query.
  */
 export function requireBaseURL(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidArgumentError(`${name} must be an http(s) URL, got ${typeof value === 'string' ? 'an empty string' : typeof value}.`);
-  }
   let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
+  if (typeof value === 'string') {
+    try {
+      url = new URL(value);
+    } catch {
+      // Reported below.
+    }
   }
-  const problem =
-    url === undefined
-      ? 'must be an absolute http(s) URL'
-      : url.protocol !== 'http:' && url.protocol !== 'https:'
-        ? 'must be an http(s) URL'
-        : url.username !== '' || url.password !== ''
-          ? 'must not carry a user name or password (pass the token as `token`)'
-          : url.search !== '' || url.hash !== '' || /[?#]/.test(value)
-            ? 'must not carry a query or a fragment'
-            : undefined;
-  if (problem === undefined) {
-    let end = value.length;
-    while (value[end - 1] === '/') end--;
-    return value.slice(0, end);
+  const problem = !url
+    ? 'must be an absolute http(s) URL'
+    : !/^https?:$/.test(url.protocol)
+      ? 'must be an http(s) URL'
+      : url.username || url.password
+        ? 'must not carry a user name or password (pass the token as `token`)'
+        : // `url.search` and `url.hash` are empty for a bare `?` or `#`.
+          /[?#]/.test(value as string)
+          ? 'must not carry a query or a fragment'
+          : '';
+  if (!problem) {
+    // A loop, not a regex: a regex backtracks on a long run of inner slashes.
+    const text = value as string;
+    let end = text.length;
+    while (text[end - 1] === '/') end--;
+    return text.slice(0, end);
   }
-  throw new InvalidArgumentError(`${name} ${problem}, got ${quoteValue(showURL(value, url), 120)}.`);
+  throw new InvalidArgumentError(`${name} ${problem}, got ${typeof value === 'string' ? quoteValue(showURL(value), 120) : typeof value}.`);
 }
 
-// A URL as a message may show it: no user name or password (`***@`), no query or fragment (`?…`).
-function showURL(value: string, url: URL | undefined): string {
-  if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    const userinfo = url.username !== '' || url.password !== '' ? '***@' : '';
-    const rest = url.search !== '' || url.hash !== '' || /[?#]/.test(value) ? '?…' : '';
-    return `${url.protocol}//${userinfo}${url.host}${url.pathname === '/' ? '' : url.pathname}${rest}`;
-  }
-  // Unparsable or another scheme: drop everything from the first `?` or `#`, then everything
-  // before the last `@` (the userinfo, whatever characters it holds).
+// A URL as a message may show it: everything from the first `?` or `#` shown as `?…`, everything
+// before the last `@` (the userinfo, whatever characters it holds) as `***@`, no trailing `/`.
+function showURL(value: string): string {
   const scheme = /^[a-z][a-z\d+.-]*:(\/\/)?/i.exec(value)?.[0] ?? '';
-  let rest = value.slice(scheme.length);
-  const query = rest.search(/[?#]/);
-  const tail = query >= 0 ? '?…' : '';
-  if (query >= 0) rest = rest.slice(0, query);
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) rest = `***@${rest.slice(at + 1)}`;
-  return `${scheme}${rest}${tail}`;
+  const [rest = '', query] = value.slice(scheme.length).split(/[?#]/, 2);
+  return `${scheme}${rest.replace(/^.*@/s, '***@').replace(/\/$/, '')}${query === undefined ? '' : '?…'}`;
 }
