@@ -7,17 +7,13 @@ const tokenPattern = /\b(nmv_[a-z]+_|clm_|Bearer\s+)([A-Za-z0-9._~+/=-]{5,})/g;
 
 /** Shows a token as its prefix and last four characters (`nmv_usr_…3f9a`), never in full. */
 export function redact(token: string | undefined): string {
-  if (!token) return '';
-  const prefix = /^(nmv_[a-z]+_|clm_)/.exec(token)?.[0] ?? '';
-  const rest = token.slice(prefix.length);
-  return rest.length <= 4 ? `${prefix}…` : `${prefix}…${rest.slice(-4)}`;
+  // The last four characters are shown only when more than four follow the prefix.
+  return token ? token.replace(/^(nmv_[a-z]+_|clm_)?(?:.+(.{4})|.*)$/s, '$1…$2') : '';
 }
 
 /** Redacts every token-looking substring of a text (messages, logged bodies). */
 export function redactText(text: string): string {
-  return text.replace(tokenPattern, (_, prefix: string, secret: string) =>
-    /^Bearer/.test(prefix) ? `Bearer ${redact(secret)}` : redact(prefix + secret),
-  );
+  return text.replace(tokenPattern, (_, prefix: string, secret: string) => (prefix[0] === 'B' ? `Bearer ${redact(secret)}` : redact(prefix + secret)));
 }
 
 /** A copy of a JSON value with every token-looking string redacted (error bodies). */

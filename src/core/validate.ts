@@ -21,14 +21,15 @@ export function loadSchemas(): Promise<Schemas> {
 export function validate<T>(schema: ZodMiniType<T>, value: unknown, where: string, sessionId?: string): T {
   const result = schema.safeParse(value);
   if (result.success) return value as T;
-  const issue = result.error.issues[0];
-  const path = ['data', ...(issue?.path ?? [])].map(String).join('.');
-  throw new ResponseValidationError(`Unexpected answer from ${where}: ${path}: ${issue?.message ?? 'invalid'}.`, path, { sessionId });
+  // A failed parse has at least one issue; a JSON answer has no symbol keys.
+  const issue = result.error.issues[0]!;
+  const path = ['data', ...issue.path].join('.');
+  throw new ResponseValidationError(`Unexpected answer from ${where}: ${path}: ${issue.message}.`, path, { sessionId });
 }
 
 /** A number from a numeric field that may arrive as a string; `undefined` when absent or not a number. */
 export function toNumber(value: unknown): number | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
-  const n = Number(value);
+  // `Number` reads null and '' as 0, and undefined as NaN.
+  const n = value === null || value === '' ? NaN : Number(value);
   return Number.isFinite(n) ? n : undefined;
 }
