@@ -64,11 +64,6 @@ function serverMessage(body: unknown): string | undefined {
 type Build = (m: string, c: number, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
 type Details = ErrorDetails & { body?: unknown; bindUrl?: string | undefined };
 
-/** The registration link for an anonymous user (`<webURL>?bind=<userId>`); `undefined` for a registered one. */
-export function bindUrlOf(ctx: Pick<ErrorContext, 'webURL' | 'userId'>): string | undefined {
-  return ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
-}
-
 /** The render submit path: 402 and 403 there mean the plan may not export. */
 export const renderSubmitPath = '/api/render/proxy/lambda';
 
@@ -133,8 +128,9 @@ export function errorFromResponse(status: number, body: unknown, headers: Header
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
     sessionId: ctx.sessionId,
     body: redactDeep(body),
-    // Read by the classes that carry a registration link (2001, 402); the others ignore it.
-    bindUrl: bindUrlOf(ctx),
+    // The registration link (`<webURL>?bind=<userId>`) of an anonymous user, read by the classes
+    // that carry it (2001, 402); the others ignore it.
+    bindUrl: ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined,
   };
   return (builders[code] ?? builders[status] ?? simple(APIError, 'NemoVideo API error'))(message, code, details, ctx, headers);
 }

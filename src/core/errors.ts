@@ -53,8 +53,7 @@ export class NemoVideoError extends Error {
     for (let c = new.target as unknown as { kind?: string }; c.kind; c = Object.getPrototypeOf(c)) {
       if (!kinds.includes(c.kind)) kinds.push(c.kind);
     }
-    Object.defineProperty(this, kindsKey, { value: kinds });
-    Object.defineProperty(this, 'name', { value: kinds[0], writable: true, configurable: true });
+    Object.defineProperties(this, { [kindsKey]: { value: kinds }, name: { value: kinds[0], writable: true, configurable: true } });
   }
 
   /** Matches errors from any copy of the package (ESM or CJS build), not only this one. */

@@ -20,7 +20,7 @@ export function redactText(text: string): string {
 export function redactDeep(value: unknown): unknown {
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map(redactDeep);
-  if (typeof value === 'object' && value !== null) {
+  if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
   }
   return value;
