@@ -76,6 +76,16 @@ describe('results', () => {
     const error = (await client().sessions.create().catch((e: unknown) => e)) as ResponseValidationError;
     expect(error).toBeInstanceOf(ResponseValidationError);
     expect(error.path).toBe('data.session_id');
+    expect(error.message).toBe('Unexpected answer from POST /api/tasks/me/with-session/nemo_agent: data.session_id: expected a string.');
+  });
+
+  test('a missing required field, or a non-object where an object belongs, is named too', async () => {
+    api.use(http.post(`${base}/api/tasks/me/with-session/nemo_agent`, () => ok({ task_id: 't' })));
+    const missing = (await client().sessions.create().catch((e: unknown) => e)) as ResponseValidationError;
+    expect([missing.path, missing.message]).toEqual(['data.session_id', expect.stringMatching(/: data\.session_id: expected a string\.$/)]);
+    api.use(http.post(`${base}/api/tasks/me/with-session/nemo_agent`, () => ok(['session_id'])));
+    const notObject = (await client().sessions.create().catch((e: unknown) => e)) as ResponseValidationError;
+    expect(notObject).toBeInstanceOf(ResponseValidationError);
   });
 
   test('a numeric field may be a number or a string, nothing else', async () => {
