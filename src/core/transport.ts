@@ -66,20 +66,29 @@ export interface CallOptions extends RequestOptions {
   onHeaders?: ((headers: Headers) => void) | undefined;
 }
 
-// Per-call state shared by the hooks through ky's `context`.
+// Per-call state shared by the hooks through ky's `context`. Short keys: property names are
+// not shortened by minifiers, and these are read all over this module.
 interface CallState {
-  path: string;
-  method: string;
-  options: CallOptions;
-  idempotent: boolean;
-  timeoutMs: number;
-  token?: string | undefined;
+  /** The path. */
+  p: string;
+  /** The method. */
+  m: string;
+  /** The call's options. */
+  o: CallOptions;
+  /** The timeout in ms (0: none). */
+  t: number;
+  /** The token sent. */
+  k?: string | undefined;
   /** The wait before the next retry when the server set it (Retry-After) or none is due (refresh). */
-  delayMs: number | undefined;
-  started: number;
-  rateLimited: boolean;
-  refreshed: boolean;
-  retries: number;
+  d: number | undefined;
+  /** When the current attempt started. */
+  s: number;
+  /** A 429 was met (only one is waited out). */
+  r: boolean;
+  /** The token was renewed (only once). */
+  f: boolean;
+  /** Retries spent on 408/5xx/network errors. */
+  n: number;
 }
 
 const contextKey = 'nemovideoCall';
@@ -90,11 +99,10 @@ const stateOf = (options: { context: Record<string, unknown> }) => options.conte
 // ky's error classes by name, as its own guards do (works across copies of ky).
 const isHTTPError = (e: unknown): e is HTTPError => (e as Error | undefined)?.name === 'HTTPError';
 const isNetworkError = (e: unknown): e is NetworkError => (e as Error | undefined)?.name === 'NetworkError';
-const isTimeoutError = (e: unknown): boolean => (e as Error | undefined)?.name === 'TimeoutError' && !(e instanceof NemoVideoError);
 
 /** The HTTP core shared by all resources of one client. */
 export class Transport {
-  readonly options: TransportOptions;
+  declare readonly options: TransportOptions;
   #ky: Promise<KyInstance> | undefined;
 
   constructor(options: TransportOptions) {
@@ -104,47 +112,31 @@ export class Transport {
   // ky is loaded on the first call, not at import: Node builds its fetch machinery when ky loads
   // (about 30 ms, docs/performance.md), which a cold `import('nemovideo')` then does not pay.
   #client(): Promise<KyInstance> {
-    return (this.#ky ??= import('ky').then(({ default: ky }) => this.#create(ky)));
-  }
-
-  #create(ky: KyInstance): KyInstance {
-    const { options } = this;
-    const userFetch = options.fetch;
-    const authorize = ({ request, options: o }: { request: Request; options: { context: Record<string, unknown> } }) => this.#authorize(request, stateOf(o));
-    return ky.create({
-      baseUrl: options.baseURL.endsWith('/') ? options.baseURL : `${options.baseURL}/`,
-      // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
-      // (docs/performance.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
-      fetch: (input, init) => (userFetch ?? globalThis.fetch)(input, init),
-      // X-Skill-Source, X-Skill-Version, X-Skill-Platform.
-      headers: Object.fromEntries(Object.entries(options.attribution).map(([key, value]) => [`x-skill-${key}`, value])),
-      throwHttpErrors: true,
-      // No afterResponse hook: ky clones every response for each one, which doubled the cost of
-      // a JSON call (bench/request-overhead). Bodies are read once, in `request`.
-      hooks: {
-        beforeRequest: [authorize],
-        beforeRetry: [authorize],
-        beforeError: [({ error, options: o }) => this.#toTypedError(error, stateOf(o))],
-      },
-    });
+    return (this.#ky ??= import('ky').then(({ default: ky }) => {
+      const { options } = this;
+      const authorize = ({ request, options: o }: { request: Request; options: { context: Record<string, unknown> } }) => this.#authorize(request, stateOf(o));
+      // ky throws HTTPError on non-2xx answers by default (`throwHttpErrors`).
+      return ky.create({
+        baseUrl: options.baseURL.replace(/\/?$/, '/'),
+        // Called unbound: a stored `window.fetch` called as a method throws "Illegal invocation"
+        // (docs/performance.md). Read `globalThis.fetch` per call so later patches (msw) are honoured.
+        fetch: (input, init) => (options.fetch ?? globalThis.fetch)(input, init),
+        // X-Skill-Source, X-Skill-Version, X-Skill-Platform.
+        headers: Object.fromEntries(Object.entries(options.attribution).map(([key, value]) => [`x-skill-${key}`, value])),
+        // No afterResponse hook: ky clones every response for each one, which doubled the cost of
+        // a JSON call (bench/request-overhead). Bodies are read once, in `#call`.
+        hooks: {
+          beforeRequest: [authorize],
+          beforeRetry: [authorize],
+          beforeError: [({ error, options: o }) => this.#toTypedError(error, stateOf(o))],
+        },
+      });
+    }));
   }
 
   /** Sends a JSON call and returns the unwrapped `data` (or the top-level answer when there is no envelope). */
-  async request(path: string, options: CallOptions = {}): Promise<unknown> {
-    const state = this.#state(path, options);
-    for (;;) {
-      const response = await this.#send(state);
-      const body = await readBody(response, state);
-      if (await this.#replayAfterEnvelopeError(response, body, state)) continue;
-      if (typeof body !== 'object' || body === null) {
-        throw new ResponseValidationError(`Expected a JSON object from ${state.method} ${path}, got ${body === undefined ? 'an empty body' : typeof body}.`, '', {
-          status: response.status,
-          sessionId: options.sessionId,
-        });
-      }
-      options.onHeaders?.(response.headers);
-      return 'code' in body && 'data' in body ? (body as { data: unknown }).data : body;
-    }
+  request(path: string, options: CallOptions = {}): Promise<unknown> {
+    return this.#call(path, options, false);
   }
 
   /**
@@ -152,156 +144,128 @@ export class Transport {
    * its body unread. Error answers are mapped as for {@link request}. No timeout applies after
    * the headers: the caller watches the stream.
    */
-  async stream(path: string, options: CallOptions = {}): Promise<Response> {
-    const state = this.#state(path, options);
+  stream(path: string, options: CallOptions = {}): Promise<Response> {
+    return this.#call(path, options, true) as Promise<Response>;
+  }
+
+  async #call(p: string, o: CallOptions, streaming: boolean): Promise<unknown> {
+    const m = o.method ?? (o.json !== undefined || o.body !== undefined ? 'POST' : 'GET');
+    const state: CallState = { p, m, o, t: o.timeout ?? this.options.timeout, s: 0, r: false, f: false, n: 0, d: undefined };
     for (;;) {
       const response = await this.#send(state);
-      if (!isJson(response)) return response;
-      // A JSON answer to a streaming call carries an envelope (usually an error).
+      if (streaming && !isJson(response)) return response;
       const body = await readBody(response, state);
-      if (await this.#replayAfterEnvelopeError(response, body, state)) continue;
-      return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+      // An envelope error in a 2xx answer: replay once after a 1001 refresh, else throw it typed.
+      const code = envelopeCode(body);
+      if (code !== undefined) {
+        if (code === 1001 && (await this.#refresh(state))) continue;
+        throw this.#mapResponse(response, body, state);
+      }
+      // A JSON answer to a streaming call: handed back as a response.
+      if (streaming) return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
+      if (typeof body !== 'object' || !body) {
+        throw new ResponseValidationError(`Expected a JSON object from ${m} ${p}, got ${body === undefined ? 'an empty body' : typeof body}.`, '', {
+          status: response.status,
+          sessionId: o.sessionId,
+        });
+      }
+      o.onHeaders?.(response.headers);
+      return 'code' in body && 'data' in body ? body.data : body;
     }
   }
 
-  #state(path: string, options: CallOptions): CallState {
-    const method = options.method ?? (options.json !== undefined || options.body !== undefined ? 'POST' : 'GET');
-    return {
-      path,
-      method,
-      options,
-      idempotent: options.idempotent ?? method === 'GET',
-      timeoutMs: options.timeout ?? this.options.timeout,
-      started: 0,
-      rateLimited: false,
-      refreshed: false,
-      retries: 0,
-      delayMs: undefined,
-    };
-  }
-
   async #send(state: CallState): Promise<Response> {
-    const { options } = state;
-    options.signal?.throwIfAborted();
+    const { o } = state;
     try {
-      const ky = await this.#client();
+      o.signal?.throwIfAborted();
       const init: Options = {
-        method: state.method,
-        timeout: state.timeoutMs > 0 ? state.timeoutMs : false,
+        method: state.m,
+        timeout: state.t > 0 ? state.t : false,
         context: { [contextKey]: state },
         retry: {
           // Room for the normal retries plus one 429 wait and one token refresh.
-          limit: options.noRetry ? 0 : this.options.maxRetries + 2,
+          limit: o.noRetry ? 0 : this.options.maxRetries + 2,
           methods: ['get', 'post'],
-          statusCodes: [],
-          backoffLimit: Number.POSITIVE_INFINITY,
-          delay: (attempt) => state.delayMs ?? backoffDelay(attempt),
           // Full jitter on backoff; a wait the server asked for (Retry-After) is kept exact.
-          jitter: (ms) => (state.delayMs === undefined ? Math.random() * ms : ms),
+          delay: (attempt) => state.d ?? Math.random() * backoffDelay(attempt),
+          // Always true or false, so ky's own status and error rules never apply.
           shouldRetry: ({ error }) => this.#shouldRetry(error, state),
         },
       };
       // Only set keys: an explicit `undefined` would replace the instance's defaults (headers).
-      for (const key of passedThrough) if (options[key] !== undefined) (init as Record<string, unknown>)[key] = options[key];
-      const response = await ky(state.path.replace(/^\//, ''), init);
+      for (const key of passedThrough) if (o[key] !== undefined) (init as Record<string, unknown>)[key] = o[key];
+      const response = await (await this.#client())(state.p.replace(/^\//, ''), init);
       this.#log(state, response.status);
       return response;
     } catch (error) {
       // An abort is the caller's: rethrow its reason untouched.
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw error;
+      throw o.signal?.aborted ? o.signal.reason : error;
     }
   }
 
   // The retry rules (docs/errors.md), for one failed attempt.
   async #shouldRetry(error: Error, state: CallState): Promise<boolean> {
     const status = isHTTPError(error) ? error.response.status : undefined;
-    state.delayMs = undefined;
     let retry = false;
+    state.d = undefined;
     if (status === 429) {
-      const waitMs = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
+      state.d = retryAfterMs((error as HTTPError).response.headers) ?? defaultRateLimitWaitMs;
       // A wait longer than the ceiling is the caller's to decide: RateLimitError now, with `retryAfterMs`.
-      retry = !state.rateLimited && waitMs <= this.options.maxRetryAfterMs;
-      state.rateLimited = true;
-      state.delayMs = waitMs;
-    } else if (status === 401 || (status !== undefined && envelopeCode((error as HTTPError).data) === 1001)) {
+      retry = !state.r && state.d <= this.options.maxRetryAfterMs;
+      state.r = true;
+    } else if (status === 401 || (status && envelopeCode((error as HTTPError).data) === 1001)) {
       retry = await this.#refresh(state);
-      state.delayMs = 0;
-    } else if (state.idempotent && state.retries < this.options.maxRetries) {
-      retry = status === undefined ? isNetworkError(error) : isRetryableHttpStatus(status);
-      if (retry) state.retries++;
+      state.d = 0;
+    } else if ((state.o.idempotent ?? state.m === 'GET') && state.n < this.options.maxRetries) {
+      retry = status ? isRetryableHttpStatus(status) : isNetworkError(error);
+      if (retry) state.n++;
     }
-    this.#log(state, status ?? 'network error', retry ? `retrying in ${Math.round(state.delayMs ?? 0) || 'backoff'} ms` : undefined);
+    this.#log(state, status ?? 'network error', retry ? ` (retrying in ${Math.round(state.d ?? 0) || 'backoff'} ms)` : '');
     return retry;
   }
 
   // 1001 with a token the SDK acquired: one new token (single flight in TokenManager), one replay.
   async #refresh(state: CallState): Promise<boolean> {
-    const { tokens, logger } = this.options;
-    if (state.options.auth === false || tokens.userSupplied || state.refreshed) return false;
-    state.refreshed = true;
+    const { tokens } = this.options;
+    if (state.o.auth === false || tokens.userSupplied || state.f) return false;
+    state.f = true;
     // A streamed upload cannot be replayed, but the next call must not meet the same dead token.
-    const replay = !state.options.noRetry;
-    const call = `${state.method} ${state.path}`;
-    logger.info(`token expired (1001); acquiring a new anonymous token ${replay ? `and replaying ${call} once` : `for the next call (${call} is not replayed)`}`);
-    const renewal = tokens.refresh(state.token);
+    const replay = !state.o.noRetry;
+    this.options.logger.info(`token expired (1001): acquiring a new anonymous token; ${state.m} ${state.p} ${replay ? 'replayed once' : 'not replayed'}`);
+    const renewal = tokens.refresh(state.k);
     await (replay ? renewal : renewal.catch(() => {}));
     return replay;
   }
 
-  // An envelope error in a 2xx answer: replay once after a 1001 refresh, else throw it typed.
-  async #replayAfterEnvelopeError(response: Response, body: unknown, state: CallState): Promise<boolean> {
-    const code = envelopeCode(body);
-    if (code === undefined) return false;
-    if (code === 1001 && (await this.#refresh(state))) return true;
-    throw this.#mapResponse(response.status, body, response.headers, state);
-  }
-
-  #log(state: CallState, status: number | string, note?: string): void {
-    this.options.logger.debug(`${state.method} ${state.path} ${status} ${Date.now() - state.started}ms${note ? ` (${note})` : ''}`);
+  #log(state: CallState, status: number | string, note = ''): void {
+    this.options.logger.debug(`${state.m} ${state.p} ${status} ${Date.now() - state.s}ms${note}`);
   }
 
   async #authorize(request: Request, state: CallState): Promise<void> {
-    state.started = Date.now();
-    if (state.options.auth === false) return;
-    state.token = await this.options.tokens.token();
-    request.headers.set('authorization', `Bearer ${state.token}`);
+    state.s = Date.now();
+    if (state.o.auth !== false) request.headers.set('authorization', `Bearer ${(state.k = await this.options.tokens.token())}`);
   }
 
-  #mapResponse(status: number, body: unknown, headers: Headers, state: CallState) {
+  #mapResponse(response: Response, body: unknown, state: CallState) {
     const { webURL, tokens } = this.options;
-    return errorFromResponse(status, body, headers, { webURL, userId: tokens.userId, sessionId: state.options.sessionId, path: state.path });
+    return errorFromResponse(response.status, body, response.headers, { webURL, userId: tokens.userId, sessionId: state.o.sessionId, path: state.p });
   }
 
   #toTypedError(error: Error, state: CallState): Error {
     if (error instanceof NemoVideoError) return error;
-    const sessionId = state.options.sessionId;
-    if (isHTTPError(error)) {
-      const { response } = error;
-      const body = error.data;
-      return this.#mapResponse(response.status, body, response.headers, state);
-    }
-    if (isTimeoutError(error)) {
-      return new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms. Raise \`timeout\` or check the network.`, { sessionId });
-    }
+    if (isHTTPError(error)) return this.#mapResponse(error.response, error.data, state);
+    if (error.name === 'TimeoutError') return timedOut(state, '');
     const cause = isNetworkError(error) ? error.cause : error;
     const detail = cause instanceof Error ? `: ${quote(redactText(cause.message))}` : '';
-    return new APIConnectionError(`Could not reach ${this.options.baseURL} (${state.method} ${state.path})${detail}. Check the network and \`baseURL\`.`, {
-      sessionId,
+    return new APIConnectionError(`Could not reach ${this.options.baseURL} (${state.m} ${state.p})${detail}. Check the network and \`baseURL\`.`, {
+      sessionId: state.o.sessionId,
       cause,
     });
   }
 }
 
-// Not JSON: the text itself, which the caller reports (validation error, or API error with the text).
-function parseBody(text: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  if (text === '') return undefined;
-  try {
-    return parse(text);
-  } catch {
-    return text;
-  }
-}
+const timedOut = (state: CallState, when: string) =>
+  new TimeoutError(`${state.m} ${state.p} timed out after ${state.t} ms${when}. Raise \`timeout\` or check the network.`, { sessionId: state.o.sessionId });
 
 /** Whether a response says its body is JSON (`application/json`, `…+json`). */
 export function isJson(response: Response): boolean {
@@ -311,40 +275,40 @@ export function isJson(response: Response): boolean {
 // Reads a body within what is left of the call's timeout, so a server that trickles its body past
 // the deadline fails with TimeoutError instead of hanging. It reads through its own reader so the
 // deadline can cancel it: that closes the connection (a body locked by `text()` cannot be).
+// A body that is not JSON comes back as its text, which the caller reports (validation error, or
+// API error with the text); an empty one as `undefined`.
 async function readBody(response: Response, state: CallState): Promise<unknown> {
-  const body = response.body;
-  if (body === null) return undefined;
-  const reader = body.getReader();
+  const { o } = state;
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
   const decoder = new TextDecoder();
-  const left = state.timeoutMs > 0 ? state.timeoutMs - (Date.now() - state.started) : Number.POSITIVE_INFINITY;
-  let timedOut = false;
-  const timer = Number.isFinite(left)
-    ? setTimeout(() => {
-        timedOut = true;
-        void reader.cancel().catch(() => {});
-      }, Math.max(0, left))
-    : undefined;
+  let timedOutReading = false;
+  // A deadline already past fires at once.
+  const timer =
+    state.t > 0
+      ? setTimeout(() => {
+          timedOutReading = true;
+          void reader.cancel().catch(() => {});
+        }, state.t - (Date.now() - state.s))
+      : undefined;
   let text = '';
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+    for (let chunk; !(chunk = await reader.read()).done; ) text += decoder.decode(chunk.value, { stream: true });
     text += decoder.decode();
   } catch (error) {
-    if (state.options.signal?.aborted) throw state.options.signal.reason;
-    if (!timedOut) {
-      throw new APIConnectionError(`The connection closed while reading the answer to ${state.method} ${state.path}. Try again.`, {
-        sessionId: state.options.sessionId,
-        cause: error,
-      });
+    if (o.signal?.aborted) throw o.signal.reason;
+    if (!timedOutReading) {
+      throw new APIConnectionError(`The connection closed while reading the answer to ${state.m} ${state.p}. Try again.`, { sessionId: o.sessionId, cause: error });
     }
   } finally {
     clearTimeout(timer);
   }
-  if (timedOut) {
-    throw new TimeoutError(`${state.method} ${state.path} timed out after ${state.timeoutMs} ms while reading the answer.`, { sessionId: state.options.sessionId });
+  if (timedOutReading) throw timedOut(state, ' while reading the answer');
+  if (text) {
+    try {
+      return (o.parse ?? JSON.parse)(text);
+    } catch {
+      return text;
+    }
   }
-  return parseBody(text, state.options.parse);
 }
