@@ -28,9 +28,9 @@ export interface TokenManagerOptions {
 /** Owns the bearer token: where it comes from, when it is renewed. */
 export class TokenManager {
   readonly #options: TokenManagerOptions;
-  #token: string | undefined;
+  // The token in use (the user's, the store's or an acquired one) with its expiry, if any.
+  #current: StoredCredentials | undefined;
   #userId: string | undefined;
-  #expiresAt: string | undefined;
   #clientId: string | undefined;
   #pending: Promise<string> | undefined;
   // Tokens the service answered 1001: never sent again, not even from the store.
@@ -39,7 +39,7 @@ export class TokenManager {
 
   constructor(options: TokenManagerOptions) {
     this.#options = options;
-    this.#token = options.token;
+    if (options.token !== undefined) this.#current = { clientId: '', token: options.token };
     this.#clientId = options.clientId;
   }
 
@@ -55,23 +55,19 @@ export class TokenManager {
 
   /** The token to send now: the renewal in flight, the current one, the store's, or a newly acquired anonymous one. */
   async token(): Promise<string> {
+    if (!this.#current && !this.#pending) {
+      const stored = await this.#load();
+      if (!this.#current && !this.#pending && hasUsableToken(stored) && !this.#dead.has(stored.token)) {
+        this.#current = stored;
+        this.#userId = stored.userId;
+      }
+    }
     // A call made while a renewal is in flight waits for the new token.
     if (this.#pending) return this.#pending;
-    // An acquired token past its expiry is renewed before use rather than after a 1001.
-    if (this.#token && this.#expiresAt !== undefined && !this.userSupplied && !hasUsableToken({ clientId: '', token: this.#token, expiresAt: this.#expiresAt })) {
-      return this.refresh(this.#token);
-    }
-    if (this.#token) return this.#token;
-    const stored = await this.#load();
-    if (this.#pending) return this.#pending;
-    if (this.#token) return this.#token;
-    if (hasUsableToken(stored) && !this.#dead.has(stored.token)) {
-      this.#token = stored.token;
-      this.#userId = stored.userId;
-      this.#expiresAt = stored.expiresAt;
-      return stored.token;
-    }
-    return this.#acquireOnce();
+    const current = this.#current;
+    // An acquired token past its expiry is renewed before use rather than after a 1001 (a
+    // token the user supplied has no expiry).
+    return !current ? this.#acquireOnce() : hasUsableToken(current) ? current.token : this.refresh(current.token);
   }
 
   /**
@@ -81,17 +77,19 @@ export class TokenManager {
   async refresh(stale: string | undefined): Promise<string> {
     if (stale !== undefined) this.#dead.add(stale);
     if (this.#pending) return this.#pending;
-    if (this.#token !== undefined && !this.#dead.has(this.#token)) return this.#token;
-    this.#token = undefined;
+    const token = this.#current?.token;
+    if (token !== undefined && !this.#dead.has(token)) return token;
+    this.#current = undefined;
     return this.#acquireOnce();
   }
 
   /** The client id: the option, `NEMO_CLIENT_ID`, the store's, or a new UUID saved to the store. */
   async clientId(): Promise<string> {
-    if (this.#clientId) return this.#clientId;
-    const stored = await this.#load();
-    this.#clientId ??= stored?.clientId ?? uuid();
-    if (!stored?.clientId) await this.#save({ clientId: this.#clientId });
+    if (!this.#clientId) {
+      const stored = await this.#load();
+      this.#clientId ??= stored?.clientId ?? uuid();
+      if (!stored?.clientId) await this.#save({ clientId: this.#clientId });
+    }
     return this.#clientId;
   }
 
@@ -102,34 +100,27 @@ export class TokenManager {
 
   /** A log-safe description. */
   toJSON(): Record<string, unknown> {
-    return { token: this.#token ? redact(this.#token) : undefined, userSupplied: this.userSupplied, clientId: this.#clientId };
+    return { token: this.#current && redact(this.#current.token!), userSupplied: this.userSupplied, clientId: this.#clientId };
   }
 
   #acquireOnce(): Promise<string> {
-    this.#pending ??= (async () => {
+    return (this.#pending ??= (async () => {
       try {
         const clientId = await this.clientId();
-        const acquired = await this.#options.acquire(clientId);
-        this.#token = acquired.token;
-        this.#userId = acquired.userId;
-        this.#expiresAt = acquired.expiresAt;
-        this.#options.logger.debug(`acquired anonymous token ${redact(acquired.token)} for ${acquired.userId}`);
-        await this.#save({ clientId, token: acquired.token, userId: acquired.userId, expiresAt: acquired.expiresAt });
-        return acquired.token;
+        const { token, userId, expiresAt } = await this.#options.acquire(clientId);
+        this.#userId = userId;
+        this.#options.logger.debug(`acquired anonymous token ${redact(token)} for ${userId}`);
+        await this.#save((this.#current = { clientId, token, userId, expiresAt }));
+        return token;
       } finally {
         this.#pending = undefined;
       }
-    })();
-    return this.#pending;
+    })());
   }
 
   // A broken store must never break the client: report it and go on without it.
   #load(): Promise<StoredCredentials | undefined> {
-    this.#loaded ??= this.#options.store.get().catch((error: unknown) => {
-      this.#options.logger.warn(`token store unreadable, ignoring it: ${(error as Error)?.message ?? error}`);
-      return undefined;
-    });
-    return this.#loaded;
+    return (this.#loaded ??= this.#options.store.get().catch((error: unknown) => this.#warn('unreadable, ignoring it', error)));
   }
 
   async #save(credentials: StoredCredentials): Promise<void> {
@@ -137,17 +128,19 @@ export class TokenManager {
       await this.#options.store.set(credentials);
       this.#loaded = Promise.resolve(credentials);
     } catch (error) {
-      this.#options.logger.warn(`token store not writable, keeping credentials in memory: ${(error as Error)?.message ?? error}`);
+      this.#warn('not writable, keeping credentials in memory', error);
     }
+  }
+
+  #warn(what: string, error: unknown): undefined {
+    this.#options.logger.warn(`token store ${what}: ${(error as Error)?.message ?? error}`);
   }
 }
 
 // `crypto.randomUUID` exists only in secure contexts (https, localhost); `getRandomValues` everywhere.
+// The fallback is a version-4 UUID: each 0/1 a random hex digit, the 8 one of 8, 9, a, b.
 function uuid(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
 }
