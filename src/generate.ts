@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError, ExportBlockedError, NemoVideoError, StreamInterruptedError, StreamTimeoutError } from './core/errors.js';
+import { optionalPositive } from './core/args.js';
 import { nextPollMs } from './core/retry.js';
 import { sleep } from './core/sleep.js';
 import type { ChatEvent, ChatResult } from './core/types.js';
@@ -48,6 +49,38 @@ export interface GenerateOptions {
   settle?: { intervalMs?: number | undefined; maxPolls?: number | undefined } | undefined;
   /** Options of `render.export`. */
   render?: Omit<RenderExportOptions, 'signal'> | undefined;
+}
+
+/** What {@link pollEvery} returns: `generate()` options for the three polling phases. */
+export interface GeneratePolling {
+  /** Settle reads of the state. */
+  settle: { intervalMs: number; maxPolls: number };
+  /** Render polls. */
+  render: { intervalMs: number; maxPolls: number };
+  /** Recovery reads after a silent or cut stream. */
+  recovery: { firstDelayMs: number; intervalMs: number };
+}
+
+/**
+ * `generate()` polling every `intervalMs` in each phase (settle reads, render polls, recovery),
+ * for a service that answers faster than the documented cadence (a local emulator). The reads
+ * still span about five minutes in all (at least 10 each): a shorter interval polls more often,
+ * not for less long.
+ *
+ * @example
+ * ```ts
+ * const result = await nemo.generate('a coffee ad', pollEvery(500));
+ * ```
+ */
+export function pollEvery(intervalMs: number): GeneratePolling {
+  // `undefined` is refused too: this helper exists to set an interval.
+  const ms = optionalPositive(intervalMs ?? Number.NaN, 'intervalMs')!;
+  const maxPolls = Math.max(10, Math.ceil(300_000 / ms));
+  return {
+    settle: { intervalMs: ms, maxPolls },
+    render: { intervalMs: ms, maxPolls },
+    recovery: { firstDelayMs: ms, intervalMs: ms },
+  };
 }
 
 /** What `generate()` returns. */

@@ -60,7 +60,8 @@ export type {
 } from './resources/render.js';
 export type { ChatStream, ChatStreamOptions } from './resources/chat-stream.js';
 export type { ChatSendOptions, ChatRecoverOptions, ChatRecovery } from './resources/chat.js';
-export type { GenerateOptions, GenerateResult, GenerateProgress } from './generate.js';
+export type { GenerateOptions, GenerateResult, GenerateProgress, GeneratePolling } from './generate.js';
+export { pollEvery } from './generate.js';
 
 // Draft decoders and intent helpers (pure; importable without the client)
 export { decodeDraft, isExportable } from './decoders/draft.js';

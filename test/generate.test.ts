@@ -3,6 +3,7 @@ import {
   ExportBlockedError,
   InvalidArgumentError,
   NemoVideo,
+  pollEvery,
   RenderFailedError,
   StreamInterruptedError,
   type GenerateOptions,
@@ -128,5 +129,29 @@ describe('generate', () => {
     setTimeout(() => controller.abort(new Error('stop')), 100);
     await expect(p).rejects.toThrow('stop');
     expect(sends()).toBe(1);
+  });
+});
+
+describe('pollEvery', () => {
+  test('polls every phase at the interval, over about five minutes (at least 10 reads each)', () => {
+    expect(pollEvery(500)).toEqual({
+      settle: { intervalMs: 500, maxPolls: 600 },
+      render: { intervalMs: 500, maxPolls: 600 },
+      recovery: { firstDelayMs: 500, intervalMs: 500 },
+    });
+    expect(pollEvery(60_000).render.maxPolls).toBe(10);
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, undefined as never, '500' as never]) {
+      expect(() => pollEvery(bad)).toThrow(InvalidArgumentError);
+    }
+  });
+
+  test('drives a whole generate() at its pace: render polls are that far apart', async () => {
+    const { emu, nemo } = setup();
+    const result = await nemo.generate('a 20-second video about a lighthouse at dusk', pollEvery(80));
+    expect(result.url).toMatch(/\.mp4$/);
+    // The render polls (GETs after the submit) are the interval apart; the emulator's render takes 60 ms.
+    const polls = emu.inspect().requests.filter((r) => r.method === 'GET' && /^\/api\/render\/proxy\/lambda\/./.test(r.path)).map((r) => r.at);
+    expect(polls.length).toBeGreaterThan(1);
+    for (let i = 1; i < polls.length; i++) expect(polls[i]! - polls[i - 1]!).toBeGreaterThanOrEqual(70);
   });
 });

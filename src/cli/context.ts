@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { requireBaseURL } from '../core/args.js';
-import { InvalidArgumentError, MemoryTokenStore, NemoVideo, type Logger } from '../index.js';
+import { InvalidArgumentError, MemoryTokenStore, NemoVideo, pollEvery, type Logger } from '../index.js';
 import { FileTokenStore } from '../node/index.js';
 import { createEmulatorCore, type EmulatorCore } from '../testing/emulator/index.js';
 import { fastEmulatorOptions, fastEmulatorPolling } from '../testing/emulator/fast.js';
@@ -46,16 +46,6 @@ export interface Context {
   setup: RunSetup;
   /** Ends open emulator streams. */
   close(): void;
-}
-
-// The documented cadences wait about five minutes in all; a shorter interval polls more often, not less long.
-function timingFor(pollMs: number): Timing {
-  const polls = Math.max(10, Math.ceil(300_000 / pollMs));
-  return {
-    settle: { intervalMs: pollMs, maxPolls: polls },
-    render: { intervalMs: pollMs, maxPolls: polls },
-    recovery: { firstDelayMs: pollMs, intervalMs: pollMs },
-  };
 }
 
 /** `~/.config/nemovideo`, from the run's `HOME` (so tests can use a temporary one); `NEMO_CONFIG_DIR` overrides it. */
@@ -122,7 +112,7 @@ export function createContext(io: CliIo, options: GlobalOptions): Context {
     logger,
     logLevel: isDebug(env) ? 'debug' : 'warn',
   });
-  const timing = options.pollInterval !== undefined ? timingFor(options.pollInterval) : emulator ? fastEmulatorPolling : {};
+  const timing = options.pollInterval !== undefined ? pollEvery(options.pollInterval) : emulator ? fastEmulatorPolling : {};
   return {
     io,
     ui,

@@ -5,8 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { MemoryTokenStore } from 'nemovideo';
-import { Backend, type BackendOptions, type Timing } from './backend.js';
+import { MemoryTokenStore, pollEvery } from 'nemovideo';
+import { Backend, type BackendOptions } from './backend.js';
 import { addSecret, redactSecrets } from './redact.js';
 import { createServer } from './server.js';
 import { VERSION } from './version.js';
@@ -30,16 +30,6 @@ Usage: nemovideo-mcp [options]
 Environment: NEMO_TOKEN (a token; default: an anonymous identity kept in ~/.config/nemovideo),
 NEMO_CONFIG_DIR, NEMO_API_URL, NEMO_WEB_URL, SKILL_SOURCE, DEBUG=nemovideo.
 Docs: https://github.com/nemovideo/nemovideo-js/blob/main/docs/mcp.md`;
-
-// A shorter interval polls more often over the same five minutes or so, not for less long.
-function timingFor(pollMs: number): Timing {
-  const polls = Math.max(10, Math.ceil(300_000 / pollMs));
-  return {
-    settle: { intervalMs: pollMs, maxPolls: polls },
-    render: { intervalMs: pollMs, maxPolls: polls },
-    recovery: { firstDelayMs: pollMs, intervalMs: pollMs },
-  };
-}
 
 function fail(message: string): never {
   process.stderr.write(`nemovideo-mcp: ${message}\nRun nemovideo-mcp --help for the options.\n`);
@@ -103,7 +93,7 @@ async function main(): Promise<void> {
     Object.assign(options, { baseURL: emu.url, tokenStore: new MemoryTokenStore(), timing: fastEmulatorPolling, emulated: true });
     process.stderr.write(`[nemovideo-mcp] emulator at ${emu.url}: offline demo, nothing leaves this machine; videos are sample files.\n`);
   }
-  if (pollMs !== undefined) options.timing = timingFor(pollMs);
+  if (pollMs !== undefined) options.timing = pollEvery(pollMs);
   const backend = new Backend(options);
 
   let closeHttp: (() => Promise<void>) | undefined;
