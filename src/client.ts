@@ -25,20 +25,21 @@ import { State } from './resources/state.js';
  * ```
  */
 export class NemoVideo extends NemoVideoCore {
+  // `declare`: the constructor assigns them all, and a declared field emits no code.
   /** Anonymous tokens and claim links. */
-  readonly auth: Auth;
+  declare readonly auth: Auth;
   /** Sessions. */
-  readonly sessions: Sessions;
+  declare readonly sessions: Sessions;
   /** Credit balance. */
-  readonly credits: Credits;
+  declare readonly credits: Credits;
   /** Session state and drafts. */
-  readonly state: State;
+  declare readonly state: State;
   /** Chat with the agent (SSE) and recovery through state. */
-  readonly chat: Chat;
+  declare readonly chat: Chat;
   /** Upload files or URLs into a session. */
-  readonly uploads: Uploads;
+  declare readonly uploads: Uploads;
   /** Render (export) drafts and download the video. */
-  readonly render: Render;
+  declare readonly render: Render;
 
   constructor(options: ClientOptions = {}) {
     super(options);

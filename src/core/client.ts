@@ -9,7 +9,7 @@ import { TokenManager } from './auth.js';
 import { readEnv, detectPlatform } from './env.js';
 import { InvalidArgumentError } from './errors.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
-import { MemoryTokenStore, type TokenStore } from './token-store.js';
+import { inspectSymbol, MemoryTokenStore, type TokenStore } from './token-store.js';
 import { defaultMaxRetryAfterMs } from './retry.js';
 import { Transport, type Attribution } from './transport.js';
 import type { RequestOptions } from './types.js';
@@ -60,7 +60,6 @@ export interface AnonymousToken {
 
 const defaultBaseURL = 'https://mega-api-prod.nemovideo.ai';
 const defaultWebURL = 'https://nemovideo.com';
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * The client without its resources: options, token lifecycle and the HTTP core. Build the
@@ -79,14 +78,15 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
  * ```
  */
 export class NemoVideoCore {
+  // `declare`: the constructor assigns them all, and a declared field emits no code.
   /** The resolved API base. */
-  readonly baseURL: string;
+  declare readonly baseURL: string;
   /** The resolved web base. */
-  readonly webURL: string;
+  declare readonly webURL: string;
   /** @internal */
-  readonly transport: Transport;
+  declare readonly transport: Transport;
   /** @internal */
-  readonly tokens: TokenManager;
+  declare readonly tokens: TokenManager;
 
   constructor(options: ClientOptions = {}) {
     const timeout = optionalPositive(options.timeout, 'timeout (ms)') ?? 60_000;
@@ -100,10 +100,11 @@ export class NemoVideoCore {
     this.baseURL = baseOption(options.baseURL, 'baseURL', 'NEMO_API_URL', defaultBaseURL);
     this.webURL = baseOption(options.webURL, 'webURL', 'NEMO_WEB_URL', defaultWebURL);
     const logger = createLogger(options.logger, options.logLevel);
+    const given = options.attribution;
     const attribution: Attribution = {
-      source: options.attribution?.source ?? 'video-generator-generator',
-      version: options.attribution?.version ?? VERSION,
-      platform: options.attribution?.platform ?? detectPlatform(),
+      source: given?.source ?? 'video-generator-generator',
+      version: given?.version ?? VERSION,
+      platform: given?.platform ?? detectPlatform(),
     };
     this.tokens = new TokenManager({
       token,

@@ -22,7 +22,8 @@ export interface TokenStore {
   clear(): Promise<void>;
 }
 
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+/** Node's `util.inspect` hook. @internal */
+export const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
 /** Keeps credentials in memory for the life of the process: the default store. */
 export class MemoryTokenStore implements TokenStore {

@@ -3,7 +3,7 @@
  * @module
  */
 import { requireId } from '../core/args.js';
-import { requestAnonymousToken, type AnonymousToken, type NemoVideoCore } from '../core/client.js';
+import { requestAnonymousToken, type AnonymousToken } from '../core/client.js';
 import type { RequestOptions } from '../core/types.js';
 import { loadSchemas, toNumber, validate } from '../core/validate.js';
 import { Resource } from './resource.js';
@@ -24,16 +24,9 @@ export interface ClaimParams {
 
 /** Tokens: anonymous tokens for new users, claim tokens for browser links. */
 export class Auth extends Resource {
-  readonly #client: NemoVideoCore;
-
-  constructor(client: NemoVideoCore) {
-    super(client);
-    this.#client = client;
-  }
-
   /** Gets a new anonymous token for a client id (default: the client's). Sends `X-Client-Id`; no bearer token. */
   async anonymousToken(params: { clientId?: string } = {}, options?: RequestOptions): Promise<AnonymousToken> {
-    const clientId = params.clientId === undefined ? await this.#client.tokens.clientId() : requireId(params.clientId, 'clientId');
+    const clientId = params.clientId === undefined ? await this.transport.options.tokens.clientId() : requireId(params.clientId, 'clientId');
     return requestAnonymousToken(this.transport, clientId, options);
   }
 
@@ -50,6 +43,6 @@ export class Auth extends Resource {
   /** Builds the browser link `<webURL>/workspace/claim?ct=<claim token>` (never the bearer token). */
   async claimUrl(params: ClaimParams, options?: RequestOptions): Promise<string> {
     const { claimToken } = await this.claimToken(params, options);
-    return `${this.#client.webURL}/workspace/claim?ct=${encodeURIComponent(claimToken)}`;
+    return `${this.transport.options.webURL}/workspace/claim?ct=${encodeURIComponent(claimToken)}`;
   }
 }

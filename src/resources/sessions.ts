@@ -40,7 +40,8 @@ export class Sessions extends Resource {
       idempotent: false,
     });
     const data = validate((await loadSchemas()).sessionSchema, raw, `POST ${path}`);
-    this.transport.options.tokens.noteUserId(data.user_id ?? undefined);
-    return { sessionId: data.session_id, taskId: data.task_id, userId: data.user_id ?? undefined, raw };
+    const userId = data.user_id ?? undefined;
+    this.transport.options.tokens.noteUserId(userId);
+    return { sessionId: data.session_id, taskId: data.task_id, userId, raw };
   }
 }
