@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliStream } from '../../src/cli/main.js';
-import { startEmulator, type StartEmulatorOptions } from '../../src/testing/index.js';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../src/testing/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** What one in-process run printed and returned. */
 export interface Run {
@@ -96,3 +97,21 @@ export function errorOf(r: Run): Record<string, unknown> {
 
 // eslint-disable-next-line no-control-regex
 export const ansi = /\u001b\[/;
+
+/**
+ * The setup the CLI test files share: a temporary HOME for the file's runs, and the HTTP emulator
+ * a test starts (`cli.server = await serve()`), closed after each test.
+ */
+export function useCliServer(): { home: string; server: RunningEmulator | undefined } {
+  const state: { home: string; server: RunningEmulator | undefined } = { home: '', server: undefined };
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ dir: state.home, cleanup } = await useTempHome());
+  });
+  afterEach(async () => {
+    await state.server?.close();
+    state.server = undefined;
+  });
+  afterAll(() => cleanup?.());
+  return state;
+}

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { DownloadFailedError, emulatorGone, errorJson, errorLine, UsageError } from '../../src/cli/errors.js';
 import {
   AgentError,
@@ -14,8 +14,7 @@ import {
   StreamInterruptedError,
   type ChatResult,
 } from '../../src/index.js';
-import type { RunningEmulator } from '../../src/testing/index.js';
-import { errorOf, run, serve, useTempHome } from './helpers.js';
+import { errorOf, run, serve, useCliServer } from './helpers.js';
 
 // yoctocolors decides once, on import, whether the process may colour: allow it here, so that
 // the --no-color test below can tell a coloured spinner from an uncoloured one.
@@ -24,27 +23,17 @@ vi.hoisted(() => {
 });
 
 const token = 'nmv_usr_cli_messages_0001';
-let home: string;
-let cleanup: () => Promise<void>;
-let server: RunningEmulator | undefined;
-beforeAll(async () => {
-  ({ dir: home, cleanup } = await useTempHome());
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-afterAll(() => cleanup());
+const ctx = useCliServer();
 
-const requests = () => server!.emulator.inspect().requests;
+const requests = () => ctx.server!.emulator.inspect().requests;
 const errorLines = (text: string) => text.split('\n').filter((line) => line.startsWith('Error'));
 
 describe('an unknown session names both causes and how to keep an identity', () => {
   const causes = 'it expired after being idle, or it was made by another user (another token or client id).';
 
   test('with --token', async () => {
-    server = await serve({ tokens: [token] });
-    const r = await run(['state', 'sess_gone', '--base-url', server.url, '--token', token]);
+    ctx.server = await serve({ tokens: [token] });
+    const r = await run(['state', 'sess_gone', '--base-url', ctx.server.url, '--token', token]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'Reading the session\n' +
@@ -53,8 +42,8 @@ describe('an unknown session names both causes and how to keep an identity', () 
   });
 
   test('with NEMO_TOKEN, in --json: the same sentence, the hint apart', async () => {
-    server = await serve({ tokens: [token] });
-    const r = await run(['state', 'sess_gone', '--base-url', server.url, '--json'], { env: { NEMO_TOKEN: token } });
+    ctx.server = await serve({ tokens: [token] });
+    const r = await run(['state', 'sess_gone', '--base-url', ctx.server.url, '--json'], { env: { NEMO_TOKEN: token } });
     expect(r.code).toBe(1);
     expect(errorOf(r)).toEqual({
       name: 'SessionNotFoundError',
@@ -68,11 +57,11 @@ describe('an unknown session names both causes and how to keep an identity', () 
   });
 
   test('with the saved identity: names where it is kept', async () => {
-    server = await serve();
-    const r = await run(['chat', 'sess_gone', 'add a title', '--base-url', server.url]);
+    ctx.server = await serve();
+    const r = await run(['chat', 'sess_gone', 'add a title', '--base-url', ctx.server.url]);
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)).toEqual([
-      `Error: Session sess_gone was not found: ${causes} This CLI keeps its identity in ${join(home, '.config', 'nemovideo', 'hosts', new URL(server!.url).host.replace(':', '_'))}, so its commands share sessions; ` +
+      `Error: Session sess_gone was not found: ${causes} This CLI keeps its identity in ${join(ctx.home, '.config', 'nemovideo', 'hosts', new URL(ctx.server!.url).host.replace(':', '_'))}, so its commands share sessions; ` +
         'for a session made by another program, set NEMO_TOKEN and NEMO_CLIENT_ID to the ones it used. To start again: nemovideo generate "<prompt>"',
     ]);
     // The message was never sent: the session was read first, and refused.
@@ -90,8 +79,8 @@ describe('an unknown session names both causes and how to keep an identity', () 
 });
 
 test('a refused --token: what happened and what to change, without the token', async () => {
-  server = await serve({ tokens: [token] });
-  const r = await run(['credits', '--base-url', server.url, '--token', 'nmv_usr_not_known_0002']);
+  ctx.server = await serve({ tokens: [token] });
+  const r = await run(['credits', '--base-url', ctx.server.url, '--token', 'nmv_usr_not_known_0002']);
   expect(r.code).toBe(3);
   expect(errorLines(r.stderr)).toEqual([
     'Error: The token was refused: it is invalid or has expired. Check the --token value, or leave it out to use the saved token (or a new anonymous one).',
@@ -100,29 +89,29 @@ test('a refused --token: what happened and what to change, without the token', a
 
 describe('inputs are refused before any progress line, and nothing is sent', () => {
   test('upload: a missing file is "File not found: <path>"', async () => {
-    server = await serve({ tokens: [token] });
+    ctx.server = await serve({ tokens: [token] });
     const missing = join('no-such-folder', 'nope.mp4');
-    const r = await run(['upload', 'sess_any', missing, '--base-url', server.url, '--token', token]);
+    const r = await run(['upload', 'sess_any', missing, '--base-url', ctx.server.url, '--token', token]);
     expect(r).toMatchObject({ code: 2, stdout: '', stderr: `Error: File not found: ${missing}\n` });
     expect(requests()).toEqual([]);
   });
 
   test('upload: a folder, and a bad URL after a good file (the file is not sent first)', async () => {
-    server = await serve({ tokens: [token] });
-    const folder = join(home, 'clips');
+    ctx.server = await serve({ tokens: [token] });
+    const folder = join(ctx.home, 'clips');
     await mkdir(folder, { recursive: true });
-    const good = join(home, 'good.mp4');
+    const good = join(ctx.home, 'good.mp4');
     await writeFile(good, 'not really a video, but not empty');
-    const a = await run(['upload', 'sess_any', folder, '--base-url', server.url, '--token', token]);
+    const a = await run(['upload', 'sess_any', folder, '--base-url', ctx.server.url, '--token', token]);
     expect(a).toMatchObject({ code: 2, stderr: `Error: ${folder} is a folder: name the files in it, e.g. ${folder}/*.mp4\n` });
-    const b = await run(['upload', 'sess_any', good, 'https://exa mple.com/b.mp4', '--base-url', server.url, '--token', token]);
+    const b = await run(['upload', 'sess_any', good, 'https://exa mple.com/b.mp4', '--base-url', ctx.server.url, '--token', token]);
     expect(b).toMatchObject({ code: 2, stderr: 'Error: Only http(s) URLs can be uploaded, got "https://exa mple.com/b.mp4".\n' });
     expect(requests()).toEqual([]);
   });
 
   test('chat: an empty message is refused before "Reading the session"', async () => {
-    server = await serve({ tokens: [token] });
-    const r = await run(['chat', 'sess_any', '  ', '--base-url', server.url, '--token', token]);
+    ctx.server = await serve({ tokens: [token] });
+    const r = await run(['chat', 'sess_any', '  ', '--base-url', ctx.server.url, '--token', token]);
     expect(r).toMatchObject({
       code: 2,
       stderr: 'Error: <message> is empty: say what to change, e.g. nemovideo chat <session> "add a title".\n',
@@ -131,21 +120,21 @@ describe('inputs are refused before any progress line, and nothing is sent', () 
   });
 
   test('generate: an empty prompt or --language is refused before "Creating a session"', async () => {
-    server = await serve({ tokens: [token] });
-    const a = await run(['generate', '', '--base-url', server.url, '--token', token]);
+    ctx.server = await serve({ tokens: [token] });
+    const a = await run(['generate', '', '--base-url', ctx.server.url, '--token', token]);
     expect(a).toMatchObject({
       code: 2,
       stderr: 'Error: <prompt> is empty: say what the video is about, e.g. nemovideo generate "a 30-second video about a coffee brand launch".\n',
     });
-    const b = await run(['generate', 'a lighthouse', '--language', ' ', '--base-url', server.url, '--token', token]);
+    const b = await run(['generate', 'a lighthouse', '--language', ' ', '--base-url', ctx.server.url, '--token', token]);
     expect(b).toMatchObject({ code: 2, stderr: 'Error: --language is empty: give a language code such as en or zh-CN, or leave it out.\n' });
     expect(requests()).toEqual([]);
   });
 });
 
 test('export --resume with an id this account does not have: says so and what to do; nothing is submitted', async () => {
-  server = await serve({ tokens: [token] });
-  const r = await run(['export', 'sess_any', '--resume', 'render_1700000000000_000000000000', '--base-url', server.url, '--token', token, '--json']);
+  ctx.server = await serve({ tokens: [token] });
+  const r = await run(['export', 'sess_any', '--resume', 'render_1700000000000_000000000000', '--base-url', ctx.server.url, '--token', token, '--json']);
   expect(r.code).toBe(1);
   expect(errorOf(r)).toMatchObject({
     name: 'UnknownRenderError',

@@ -1,27 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { NemoVideo } from '../../src/index.js';
-import type { RunningEmulator } from '../../src/testing/index.js';
-import { ansi, errorOf, resultOf, run, serve, useTempHome } from './helpers.js';
+import { ansi, errorOf, resultOf, run, serve, useCliServer } from './helpers.js';
 
 // Every run and the SDK share one registered token, so they see the same sessions.
 const token = 'nmv_usr_cli_tests_0001';
-let home: string;
-let cleanup: () => Promise<void>;
-let server: RunningEmulator | undefined;
-beforeAll(async () => {
-  ({ dir: home, cleanup } = await useTempHome());
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-afterAll(() => cleanup());
+const ctx = useCliServer();
 
-const cli = (argv: string[]) => run([...argv, '--base-url', server!.url, '--token', token, '--poll-interval', '250']);
+const cli = (argv: string[]) => run([...argv, '--base-url', ctx.server!.url, '--token', token, '--poll-interval', '250']);
 const requests = (path: string | RegExp, method?: string) =>
-  server!.emulator.inspect().requests.filter((r) => (typeof path === 'string' ? r.path === path : path.test(r.path)) && (!method || r.method === method));
+  ctx.server!.emulator.inspect().requests.filter((r) => (typeof path === 'string' ? r.path === path : path.test(r.path)) && (!method || r.method === method));
 
 /** A session whose draft is ready (video, music and title), made through the CLI. */
 async function readySession(): Promise<string> {
@@ -32,7 +21,7 @@ async function readySession(): Promise<string> {
 
 describe('nemovideo state / credits', () => {
   test('state prints the summary and counts; --json has them as fields', async () => {
-    server = await serve({ tokens: [token] });
+    ctx.server = await serve({ tokens: [token] });
     const sessionId = await readySession();
     const human = await cli(['state', sessionId]);
     expect(human.code).toBe(0);
@@ -44,14 +33,14 @@ describe('nemovideo state / credits', () => {
   });
 
   test('credits prints the balance', async () => {
-    server = await serve({ tokens: [token] });
+    ctx.server = await serve({ tokens: [token] });
     const r = await cli(['credits', '--json']);
     expect(r.code).toBe(0);
     expect(resultOf(r)).toEqual({ available: expect.any(Number), frozen: 0, total: expect.any(Number) });
   });
 
   test('an unknown session is one line with exit 1', async () => {
-    server = await serve({ tokens: [token] });
+    ctx.server = await serve({ tokens: [token] });
     const r = await cli(['state', 'sess_missing']);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((line) => line.startsWith('Error'))).toEqual([
@@ -64,9 +53,9 @@ describe('nemovideo state / credits', () => {
 
 describe('nemovideo export', () => {
   test('renders the session and downloads the MP4', async () => {
-    server = await serve({ tokens: [token] });
+    ctx.server = await serve({ tokens: [token] });
     const sessionId = await readySession();
-    const out = join(home, 'export.mp4');
+    const out = join(ctx.home, 'export.mp4');
     const r = await cli(['export', sessionId, '--out', out, '--json']);
     expect(r.code).toBe(0);
     expect(resultOf(r)).toMatchObject({ sessionId, status: 'completed', url: expect.stringContaining('/_emulator/media/'), out, bytes: expect.any(Number) });
@@ -75,12 +64,12 @@ describe('nemovideo export', () => {
   });
 
   test('--resume follows a render submitted earlier and submits nothing new', async () => {
-    server = await serve({ tokens: [token], renderTimeMs: 800 });
+    ctx.server = await serve({ tokens: [token], renderTimeMs: 800 });
     const sessionId = await readySession();
-    const nemo = new NemoVideo({ baseURL: server.url, token });
+    const nemo = new NemoVideo({ baseURL: ctx.server.url, token });
     const state = await nemo.state.latest(sessionId);
     const { id } = await nemo.render.create({ sessionId, draft: state.draft! });
-    const out = join(home, 'resumed.mp4');
+    const out = join(ctx.home, 'resumed.mp4');
     const r = await cli(['export', sessionId, '--resume', id, '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Render: ${id}`);
@@ -90,8 +79,8 @@ describe('nemovideo export', () => {
   });
 
   test('an empty session has nothing to export: exit 7 and a hint', async () => {
-    server = await serve({ tokens: [token] });
-    const nemo = new NemoVideo({ baseURL: server.url, token });
+    ctx.server = await serve({ tokens: [token] });
+    const nemo = new NemoVideo({ baseURL: ctx.server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
     const r = await cli(['export', sessionId, '--json']);
     expect(r.code).toBe(7);
@@ -102,10 +91,10 @@ describe('nemovideo export', () => {
 
 describe('nemovideo upload', () => {
   test('uploads a local .mp4 with progress and a URL; prints the CDN links', async () => {
-    server = await serve({ tokens: [token] });
-    const nemo = new NemoVideo({ baseURL: server.url, token });
+    ctx.server = await serve({ tokens: [token] });
+    const nemo = new NemoVideo({ baseURL: ctx.server.url, token });
     const { sessionId } = await nemo.sessions.create({ language: 'en' });
-    const file = join(home, 'clip.mp4');
+    const file = join(ctx.home, 'clip.mp4');
     await writeFile(file, new Uint8Array(200_000).fill(7));
     const r = await cli(['upload', sessionId, file, 'https://example.com/b-roll.mov', '--json']);
     expect(r.code).toBe(0);
@@ -121,20 +110,20 @@ describe('nemovideo upload', () => {
   });
 
   test('rejects an .exe before sending anything: exit 2', async () => {
-    server = await serve({ tokens: [token] });
-    const file = join(home, 'setup.exe');
+    ctx.server = await serve({ tokens: [token] });
+    const file = join(ctx.home, 'setup.exe');
     await writeFile(file, 'MZ');
     const r = await cli(['upload', 'sess_any', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^Error: Unsupported file type: "setup\.exe"/);
-    expect(server.emulator.inspect().requests).toHaveLength(0);
+    expect(ctx.server.emulator.inspect().requests).toHaveLength(0);
   });
 
   test('a missing file is a usage error and nothing is sent', async () => {
-    server = await serve({ tokens: [token] });
-    const r = await cli(['upload', 'sess_any', join(home, 'nope.mp4')]);
+    ctx.server = await serve({ tokens: [token] });
+    const r = await cli(['upload', 'sess_any', join(ctx.home, 'nope.mp4')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`Error: File not found: ${join(home, 'nope.mp4')}\n`);
-    expect(server.emulator.inspect().requests).toHaveLength(0);
+    expect(r.stderr).toBe(`Error: File not found: ${join(ctx.home, 'nope.mp4')}\n`);
+    expect(ctx.server.emulator.inspect().requests).toHaveLength(0);
   });
 });
