@@ -6,13 +6,11 @@
 
 /** Reads an environment variable, or `undefined` where there is no `process` (browsers, workers). */
 export function readEnv(name: string): string | undefined {
-  let value: string | undefined;
   try {
-    value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]?.trim() || undefined;
   } catch {
     return undefined; // Deno without --allow-env throws on any env read: treat it as unset.
   }
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /**
@@ -21,12 +19,11 @@ export function readEnv(name: string): string | undefined {
  * else `unknown`.
  */
 export function detectPlatform(installPath: string | undefined = moduleLocation()): string {
-  const fromEnv = readEnv('SKILL_SOURCE');
-  if (fromEnv) return fromEnv;
-  const path = (installPath ?? '').replaceAll('\\', '/');
-  if (path.includes('/.clawhub/')) return 'clawhub';
-  if (path.includes('/.cursor/skills/')) return 'cursor';
-  return 'unknown';
+  // `/` or `\\` around the folder names; a missing path tests as "undefined" and matches neither.
+  return (
+    readEnv('SKILL_SOURCE') ??
+    (/[\\/]\.clawhub[\\/]/.test(installPath!) ? 'clawhub' : /[\\/]\.cursor[\\/]skills[\\/]/.test(installPath!) ? 'cursor' : 'unknown')
+  );
 }
 
 // The install path is known only where the runtime tells it: `import.meta.url` in the ESM build,

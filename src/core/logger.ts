@@ -24,7 +24,7 @@ const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, o
 
 /** A logger that drops lines below `level` and redacts tokens from the rest. */
 export function createLogger(logger: Logger | undefined, level: LogLevel | undefined): Logger {
-  const min = rank[level ?? (logger ? 'info' : 'off')] ?? rank.off;
+  const min = rank[level ?? (logger ? 'info' : 'off')] ?? 4; // an unknown level logs nothing, as 'off'
   const target = logger ?? console;
   const at = (l: Exclude<LogLevel, 'off'>) =>
     rank[l] < min ? () => {} : (message: string) => target[l](redactText(`[nemovideo] ${message}`));

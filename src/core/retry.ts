@@ -32,7 +32,7 @@ export function isRetryableHttpStatus(status: number): boolean {
  */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const value = headers.get('retry-after') ?? headers.get('x-ratelimit-retry-after') ?? headers.get('ratelimit-reset');
-  if (value === null || value.trim() === '') return undefined;
+  if (!value?.trim()) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);

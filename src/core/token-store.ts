@@ -64,10 +64,8 @@ export function redactCredentials(c: StoredCredentials | undefined): Record<stri
   return c ? { ...c, token: c.token === undefined ? undefined : redact(c.token) } : {};
 }
 
-/** Whether stored credentials hold a token that is still valid at `now`. */
-export function hasUsableToken(c: StoredCredentials | undefined, now = Date.now()): c is StoredCredentials & { token: string } {
-  if (!c?.token) return false;
-  if (!c.expiresAt) return true;
-  const expires = Date.parse(c.expiresAt);
-  return Number.isNaN(expires) || expires > now + 60_000;
+/** Whether stored credentials hold a token that is still valid at `now` (default: now). */
+export function hasUsableToken(c: StoredCredentials | undefined, now?: number): c is StoredCredentials & { token: string } {
+  // No expiry, or one that does not parse (NaN), counts as valid.
+  return !!c?.token && (!c.expiresAt || !(Date.parse(c.expiresAt) <= (now ?? Date.now()) + 60_000));
 }
