@@ -20,7 +20,7 @@ import { redactDeep, redactText } from './redact.js';
 import { defaultRateLimitWaitMs, rateLimitHeaders, retryAfterMs } from './retry.js';
 
 /** Accepted upload extensions (docs/protocol.md › Upload): video, then image, then audio. */
-export const supportedExtensions: readonly string[] = ['mp4', 'mov', 'avi', 'webm', 'mkv', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'mp3', 'wav', 'm4a', 'aac'];
+export const supportedExtensions: readonly string[] = 'mp4 mov avi webm mkv jpg jpeg png gif webp mp3 wav m4a aac'.split(' ');
 
 /** The largest upload the backend accepts: 500 MB. */
 export const maxUploadBytes = 524_288_000;
@@ -61,57 +61,14 @@ function serverMessage(body: unknown): string | undefined {
   return typeof m === 'string' && m !== '' && !/^\s*</.test(m) ? m : undefined;
 }
 
-type Build = (m: string, c: number, d: Details, ctx: ErrorContext, headers: Headers) => APIError;
-type Details = ErrorDetails & { body?: unknown; bindUrl?: string | undefined };
+type Details = ErrorDetails & { body?: unknown; bindUrl?: string | undefined; rateLimit?: Record<string, string> };
 
 /** The render submit path: 402 and 403 there mean the plan may not export. */
 export const renderSubmitPath = '/api/render/proxy/lambda';
 
-// `<what> (<code>): <server text>. <next step>`. With `terse`, the server text is left out when it
-// only repeats `<what>` (1001, 1002: the message says more than the server).
-function say(what: string, c: number, m: string, next = '', terse?: boolean): string {
-  return `${what} (${c})${terse && m.toLowerCase().startsWith(what.toLowerCase()) ? '' : `: ${m}`}.${next && ` ${next}`}`;
-}
-
-// A builder for a class whose second argument is the code.
-const simple =
-  (Class: new (message: string, code: number, d: Details) => APIError, what: string, next?: string, terse?: boolean): Build =>
-  (m, c, d) =>
-    new Class(say(what, c, m, next, terse), c, d);
-
-const exportBlocked: Build = (m, c, d, ctx) =>
-  new ExportBlockedError(say('Export blocked', c, m, `The free plan may not export, or attribution headers were missing. Register to unlock: ${d.bindUrl ?? ctx.webURL}`), c, d);
-const authentication = simple(AuthenticationError, 'Token invalid or expired', 'Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.', true);
-const sessionNotFound = simple(
-  SessionNotFoundError,
-  'Session not found',
-  'It expired after idle time, or another identity (token or client id) created it: create a new session, or reuse that identity (NEMO_TOKEN, NEMO_CLIENT_ID or a FileTokenStore).',
-  true,
-);
-const missingClientId = simple(MissingClientIdError, 'X-Client-Id missing', 'Pass a clientId (any UUID) to the client.');
-const badRequest = simple(APIError, 'Bad request');
-const permissionDenied = simple(PermissionDeniedError, 'Permission denied', 'The token lacks the scope for this call.');
-const notFound = simple(APIError, 'Not found');
-
-// By envelope code, then by HTTP status (a 402, 403 or 429 carried as the envelope code of a 200 means what the status means).
-const builders: Record<number, Build> = {
-  1001: authentication,
-  1002: sessionNotFound,
-  2001: (m, c, d, ctx) =>
-    new InsufficientCreditsError(say('Out of credits', c, m, d.bindUrl ? `Register to get more: ${d.bindUrl}` : `Top up your credits at ${ctx.webURL}.`), c, d),
-  4001: (m, c, d) => new UnsupportedFileTypeError(say('Unsupported file type', c, m, `Accepted: ${supportedExtensions.join(', ')}.`), supportedExtensions, d),
-  4002: (m, c, d) => new FileTooLargeError(say('File too large', c, m, 'The limit is 500 MB: compress or trim the file.'), maxUploadBytes, d),
-  400: (...a) => (a[3].path?.includes('anonymous-token') ? missingClientId : badRequest)(...a),
-  401: authentication,
-  402: exportBlocked,
-  // docs/protocol.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
-  403: (...a) => (a[3].path === renderSubmitPath ? exportBlocked : permissionDenied)(...a),
-  404: (...a) => (/session not found/i.test(a[0]) ? sessionNotFound : notFound)(...a),
-  429: (m, c, d, _ctx, headers) => {
-    const waitMs = retryAfterMs(headers) ?? defaultRateLimitWaitMs;
-    return new RateLimitError(say('Rate limited', c, m, `Retry in ${Math.ceil(waitMs / 1000)} s.`), waitMs, { ...d, rateLimit: rateLimitHeaders(headers) });
-  },
-};
+// What an answer becomes: the class, what happened, the next step, the class's second argument
+// (the code when absent) and whether the message is terse (see below).
+type Kind = [Class: new (message: string, arg: never, details: Details) => APIError, what: string, next?: string, arg?: unknown, terse?: 1];
 
 /**
  * Builds the typed error for a failed answer. `body` is the parsed JSON (or text) of the
@@ -123,14 +80,43 @@ export function errorFromResponse(status: number, body: unknown, headers: Header
   // and blanks (the text is cut to 300 characters first, so the pattern's backtracking stays small).
   // Redacted before it is cut, so a cut never leaves part of a token unredacted.
   const message = quote(redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`))).replace(/[.\0- ]+$/, '');
-  const details: Details = {
+  const bindUrl = ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
+  const waitMs = retryAfterMs(headers) ?? defaultRateLimitWaitMs;
+  const auth: Kind = [AuthenticationError, 'Token invalid or expired', 'Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.', , 1];
+  const session: Kind = [
+    SessionNotFoundError,
+    'Session not found',
+    'It expired after idle time, or another identity (token or client id) created it: create a new session, or reuse that identity (NEMO_TOKEN, NEMO_CLIENT_ID or a FileTokenStore).',
+    ,
+    1,
+  ];
+  const exportBlocked: Kind = [ExportBlockedError, 'Export blocked', `The free plan may not export, or attribution headers were missing. Register to unlock: ${bindUrl ?? ctx.webURL}`];
+  // By envelope code, then by HTTP status (a 402, 403 or 429 carried as the envelope code of a 200 means what the status means).
+  const kinds: Record<number, Kind> = {
+    1001: auth,
+    1002: session,
+    2001: [InsufficientCreditsError, 'Out of credits', bindUrl ? `Register to get more: ${bindUrl}` : `Top up your credits at ${ctx.webURL}.`],
+    4001: [UnsupportedFileTypeError, 'Unsupported file type', `Accepted: ${supportedExtensions.join(', ')}.`, supportedExtensions],
+    4002: [FileTooLargeError, 'File too large', 'The limit is 500 MB: compress or trim the file.', maxUploadBytes],
+    400: ctx.path?.includes('anonymous-token') ? [MissingClientIdError, 'X-Client-Id missing', 'Pass a clientId (any UUID) to the client.'] : [APIError, 'Bad request'],
+    401: auth,
+    402: exportBlocked,
+    // docs/protocol.md › Error codes: a 403 on render submit is the plan refusing export, like 402.
+    403: ctx.path === renderSubmitPath ? exportBlocked : [PermissionDeniedError, 'Permission denied', 'The token lacks the scope for this call.'],
+    404: /session not found/i.test(message) ? session : [APIError, 'Not found'],
+    429: [RateLimitError, 'Rate limited', `Retry in ${Math.ceil(waitMs / 1000)} s.`, waitMs],
+  };
+  const [Class, what, next, arg = code, terse] = kinds[code] ?? kinds[status] ?? [APIError, 'NemoVideo API error'];
+  // `<what> (<code>): <server text>. <next step>`. When terse, the server text is left out if it
+  // only repeats `<what>` (1001, 1002: the message says more than the server).
+  return new Class(`${what} (${code})${terse && message.toLowerCase().startsWith(what.toLowerCase()) ? '' : `: ${message}`}.${next ? ` ${next}` : ''}`, arg as never, {
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
     sessionId: ctx.sessionId,
     body: redactDeep(body),
-    // The registration link (`<webURL>?bind=<userId>`) of an anonymous user, read by the classes
-    // that carry it (2001, 402); the others ignore it.
-    bindUrl: ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined,
-  };
-  return (builders[code] ?? builders[status] ?? simple(APIError, 'NemoVideo API error'))(message, code, details, ctx, headers);
+    // Read only by the classes that carry them: the registration link of an anonymous user
+    // (`<webURL>?bind=<userId>`; 2001, 402) and the rate-limit headers (429).
+    bindUrl,
+    rateLimit: rateLimitHeaders(headers),
+  });
 }
