@@ -58,9 +58,7 @@ export function optionalPositive(value: unknown, name: string, allowZero = false
 }
 
 /** Encodes one URL path segment (of an id already checked by {@link requireId}). */
-export function pathSegment(value: string): string {
-  return encodeURIComponent(value);
-}
+export const pathSegment: (value: string) => string = encodeURIComponent;
 
 /**
  * Asserts an API or web base URL and returns it without trailing slashes: an absolute http(s)
@@ -78,10 +76,9 @@ export function requireBaseURL(value: unknown, name: string): string {
       // Reported below.
     }
   }
-  const problem = !url
-    ? 'must be an absolute http(s) URL'
-    : !/^https?:$/.test(url.protocol)
-      ? 'must be an http(s) URL'
+  const problem =
+    !url || !/^https?:$/.test(url.protocol)
+      ? 'must be an absolute http(s) URL'
       : url.username || url.password
         ? 'must not carry a user name or password (pass the token as `token`)'
         : // `url.search` and `url.hash` are empty for a bare `?` or `#`.

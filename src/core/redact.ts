@@ -18,10 +18,6 @@ export function redactText(text: string): string {
 
 /** A copy of a JSON value with every token-looking string redacted (error bodies). */
 export function redactDeep(value: unknown): unknown {
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map(redactDeep);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
-  }
-  return value;
+  // A JSON value (parsed JSON, or text) round-trips exactly; `undefined` (no body) has no JSON text.
+  return value === undefined ? value : JSON.parse(JSON.stringify(value), (_, v: unknown) => (typeof v === 'string' ? redactText(v) : v));
 }
