@@ -95,7 +95,7 @@ export class NemoVideoCore {
     if (!Number.isInteger(maxRetries)) throw new InvalidArgumentError(`maxRetries must be a whole number, got ${maxRetries}.`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new InvalidArgumentError('fetch must be a function.');
     const token = options.token ?? readEnv('NEMO_TOKEN');
-    if (token !== undefined && (typeof token !== 'string' || token.trim() === '')) throw new InvalidArgumentError('token must be a non-empty string.');
+    if (token !== undefined && (typeof token !== 'string' || !token.trim())) throw new InvalidArgumentError('token must be a non-empty string.');
     // Checked here, before any request: credentials, a query or another scheme are refused.
     this.baseURL = baseOption(options.baseURL, 'baseURL', 'NEMO_API_URL', defaultBaseURL);
     this.webURL = baseOption(options.webURL, 'webURL', 'NEMO_WEB_URL', defaultWebURL);
@@ -113,7 +113,7 @@ export class NemoVideoCore {
       logger,
       acquire: async (clientId) => {
         const t = await requestAnonymousToken(this.transport, clientId);
-        return { token: t.token, userId: t.userId, expiresAt: t.expiresAt ?? new Date(Date.now() + 7 * 86_400_000).toISOString() };
+        return { ...t, expiresAt: t.expiresAt ?? new Date(Date.now() + 7 * 86_400_000).toISOString() };
       },
     });
     this.transport = new Transport({
@@ -141,13 +141,14 @@ export class NemoVideoCore {
 }
 
 /**
- * `POST /api/auth/anonymous-token` for a client id: sends `X-Client-Id`, no bearer token. The
+ * `POST /api/auth/anonymous-token` for a client id: sends `X-Client-Id`, no bearer token; not
+ * retried on 5xx (a POST is not idempotent unless it says so). The
  * core calls it to acquire tokens; `auth.anonymousToken` is its public face.
  * @internal
  */
 export async function requestAnonymousToken(transport: Transport, clientId: string, options?: RequestOptions): Promise<AnonymousToken> {
   const path = '/api/auth/anonymous-token';
-  const raw = await transport.request(path, { ...options, method: 'POST', auth: false, idempotent: false, headers: { 'x-client-id': clientId } });
+  const raw = await transport.request(path, { ...options, method: 'POST', auth: false, headers: { 'x-client-id': clientId } });
   const data = validate((await loadSchemas()).anonymousTokenSchema, raw, `POST ${path}`);
   return { token: data.token, userId: data.user_id, expiresAt: data.expires_at ?? undefined, credits: toNumber(data.credits), raw };
 }

@@ -80,13 +80,13 @@ interface CallState {
   /** The token sent. */
   k?: string | undefined;
   /** The wait before the next retry when the server set it (Retry-After) or none is due (refresh). */
-  d: number | undefined;
+  d?: number | undefined;
   /** When the current attempt started. */
   s: number;
   /** A 429 was met (only one is waited out). */
-  r: boolean;
+  r?: boolean;
   /** The token was renewed (only once). */
-  f: boolean;
+  f?: boolean;
   /** Retries spent on 408/5xx/network errors. */
   n: number;
 }
@@ -150,7 +150,8 @@ export class Transport {
 
   async #call(p: string, o: CallOptions, streaming: boolean): Promise<unknown> {
     const m = o.method ?? (o.json !== undefined || o.body !== undefined ? 'POST' : 'GET');
-    const state: CallState = { p, m, o, t: o.timeout ?? this.options.timeout, s: 0, r: false, f: false, n: 0, d: undefined };
+    // `r`, `f` and `d` are set on a failure only.
+    const state: CallState = { p, m, o, t: o.timeout ?? this.options.timeout, s: 0, n: 0 };
     for (;;) {
       const response = await this.#send(state);
       if (streaming && !isJson(response)) return response;
@@ -283,13 +284,16 @@ async function readBody(response: Response, state: CallState): Promise<unknown> 
   if (!reader) return undefined;
   const decoder = new TextDecoder();
   let timedOutReading = false;
-  // A deadline already past fires at once.
+  // A deadline already past fires at once (never a negative wait: Node warns about those).
   const timer =
     state.t > 0
-      ? setTimeout(() => {
-          timedOutReading = true;
-          void reader.cancel().catch(() => {});
-        }, state.t - (Date.now() - state.s))
+      ? setTimeout(
+          () => {
+            timedOutReading = true;
+            void reader.cancel().catch(() => {});
+          },
+          Math.max(0, state.t - (Date.now() - state.s)),
+        )
       : undefined;
   let text = '';
   try {

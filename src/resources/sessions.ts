@@ -36,8 +36,8 @@ export class Sessions extends Resource {
     const path = '/api/tasks/me/with-session/nemo_agent';
     const raw = await this.transport.request(path, {
       ...options,
+      // A POST: not idempotent, so not retried on 5xx.
       json: { task_name: params.taskName ?? 'project', language: params.language ?? 'en' },
-      idempotent: false,
     });
     const data = validate((await loadSchemas()).sessionSchema, raw, `POST ${path}`);
     const userId = data.user_id ?? undefined;
