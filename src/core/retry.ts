@@ -33,17 +33,15 @@ export function isRetryableHttpStatus(status: number): boolean {
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const value = headers.get('retry-after') ?? headers.get('x-ratelimit-retry-after') ?? headers.get('ratelimit-reset');
   if (!value?.trim()) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const ms = Number.isFinite(+value) ? +value * 1000 : Date.parse(value) - now;
+  return Number.isNaN(ms) ? undefined : Math.max(0, ms);
 }
 
 /** The rate-limit headers of a response, for `RateLimitError.rateLimit`. */
 export function rateLimitHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
-    if (key === 'retry-after' || key.startsWith('x-ratelimit') || key.startsWith('ratelimit')) out[key] = value;
+    if (/^(retry-after$|(x-)?ratelimit)/.test(key)) out[key] = value;
   });
   return out;
 }
