@@ -54,13 +54,6 @@ export function quote(text: string): string {
   return text.length > maxQuotedChars ? `${text.slice(0, maxQuotedChars).replace(/[\ud800-\udbff]$/, '')}…` : text;
 }
 
-function serverMessage(body: unknown): string | undefined {
-  const b = body as Record<string, unknown> | null | undefined;
-  const m = typeof body === 'string' ? body : (b?.message ?? b?.msg ?? b?.error ?? b?.detail);
-  // A proxy's HTML error page says nothing the status does not: it is not quoted.
-  return typeof m === 'string' && m !== '' && !/^\s*</.test(m) ? m : undefined;
-}
-
 type Details = ErrorDetails & { body?: unknown; bindUrl?: string | undefined; rateLimit?: Record<string, string> };
 
 /** The render submit path: 402 and 403 there mean the plan may not export. */
@@ -76,10 +69,13 @@ type Kind = [Class: new (message: string, arg: never, details: Details) => APIEr
  */
 export function errorFromResponse(status: number, body: unknown, headers: Headers, ctx: ErrorContext): APIError {
   const code = envelopeCode(body) ?? status;
+  const b = body as Record<string, unknown> | null | undefined;
+  const m = typeof body === 'string' ? body : (b?.message ?? b?.msg ?? b?.error ?? b?.detail);
+  // The server's text, unless empty or a proxy's HTML error page (which says nothing the status does not).
   // Messages are composed as `<server message>. <what to do>`: drop the server's own final periods
   // and blanks (the text is cut to 300 characters first, so the pattern's backtracking stays small).
   // Redacted before it is cut, so a cut never leaves part of a token unredacted.
-  const message = quote(redactText(serverMessage(body) ?? (status >= 400 ? `HTTP ${status}` : `code ${code}`))).replace(/[.\0- ]+$/, '');
+  const message = quote(redactText(typeof m === 'string' && /^(?!\s*<)[^]/.test(m) ? m : status >= 400 ? `HTTP ${status}` : `code ${code}`)).replace(/[.\0- ]+$/, '');
   const bindUrl = ctx.userId?.startsWith('anon_') ? `${ctx.webURL.replace(/\/$/, '')}?bind=${encodeURIComponent(ctx.userId)}` : undefined;
   const waitMs = retryAfterMs(headers) ?? defaultRateLimitWaitMs;
   const auth: Kind = [AuthenticationError, 'Token invalid or expired', 'Set a valid NEMO_TOKEN, or let the SDK get an anonymous token.', , 1];
@@ -108,8 +104,9 @@ export function errorFromResponse(status: number, body: unknown, headers: Header
   };
   const [Class, what, next, arg = code, terse] = kinds[code] ?? kinds[status] ?? [APIError, 'NemoVideo API error'];
   // `<what> (<code>): <server text>. <next step>`. When terse, the server text is left out if it
-  // only repeats `<what>` (1001, 1002: the message says more than the server).
-  return new Class(`${what} (${code})${terse && message.toLowerCase().startsWith(what.toLowerCase()) ? '' : `: ${message}`}.${next ? ` ${next}` : ''}`, arg as never, {
+  // only repeats `<what>` (1001, 1002: the message says more than the server; their `what` has no
+  // regex syntax).
+  return new Class(`${what} (${code})${terse && RegExp(`^${what}`, 'i').test(message) ? '' : `: ${message}`}.${next ? ` ${next}` : ''}`, arg as never, {
     status,
     requestId: headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-trace-id') ?? undefined,
     sessionId: ctx.sessionId,
