@@ -75,10 +75,11 @@ export class TokenManager {
    * callers that arrive after it finished get the new token without another request.
    */
   async refresh(stale: string | undefined): Promise<string> {
-    if (stale !== undefined) this.#dead.add(stale);
+    // An undefined `stale` in the set is harmless: only tokens are looked up.
+    this.#dead.add(stale!);
     if (this.#pending) return this.#pending;
     const token = this.#current?.token;
-    if (token !== undefined && !this.#dead.has(token)) return token;
+    if (token && !this.#dead.has(token)) return token;
     this.#current = undefined;
     return this.#acquireOnce();
   }

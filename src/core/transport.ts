@@ -302,12 +302,12 @@ async function readBody(response: Response, state: CallState): Promise<unknown> 
   } catch (error) {
     if (o.signal?.aborted) throw o.signal.reason;
     if (!timedOutReading) {
-      throw new APIConnectionError(`The connection closed while reading the answer to ${state.m} ${state.p}. Try again.`, { sessionId: o.sessionId, cause: error });
+      throw new APIConnectionError(`${state.m} ${state.p}: the connection closed mid-answer. Try again.`, { sessionId: o.sessionId, cause: error });
     }
   } finally {
     clearTimeout(timer);
   }
-  if (timedOutReading) throw timedOut(state, ' while reading the answer');
+  if (timedOutReading) throw timedOut(state, ' reading the answer');
   if (text) {
     try {
       return (o.parse ?? JSON.parse)(text);
