@@ -106,7 +106,7 @@ export class NemoVideoCore {
       version: given?.version ?? VERSION,
       platform: given?.platform ?? detectPlatform(),
     };
-    this.tokens = new TokenManager({
+    const tokens = (this.tokens = new TokenManager({
       token,
       clientId: options.clientId ?? readEnv('NEMO_CLIENT_ID'),
       store: options.tokenStore ?? new MemoryTokenStore(),
@@ -115,7 +115,7 @@ export class NemoVideoCore {
         const t = await requestAnonymousToken(this.transport, clientId);
         return { ...t, expiresAt: t.expiresAt ?? new Date(Date.now() + 7 * 86_400_000).toISOString() };
       },
-    });
+    }));
     this.transport = new Transport({
       baseURL: this.baseURL,
       webURL: this.webURL,
@@ -125,7 +125,7 @@ export class NemoVideoCore {
       fetch: options.fetch,
       attribution,
       logger,
-      tokens: this.tokens,
+      tokens,
     });
   }
 

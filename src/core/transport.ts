@@ -135,8 +135,8 @@ export class Transport {
   }
 
   /** Sends a JSON call and returns the unwrapped `data` (or the top-level answer when there is no envelope). */
-  request(path: string, options: CallOptions = {}): Promise<unknown> {
-    return this.#call(path, options, false);
+  request(path: string, options?: CallOptions): Promise<unknown> {
+    return this.#call(path, options);
   }
 
   /**
@@ -144,11 +144,11 @@ export class Transport {
    * its body unread. Error answers are mapped as for {@link request}. No timeout applies after
    * the headers: the caller watches the stream.
    */
-  stream(path: string, options: CallOptions = {}): Promise<Response> {
+  stream(path: string, options?: CallOptions): Promise<Response> {
     return this.#call(path, options, true) as Promise<Response>;
   }
 
-  async #call(p: string, o: CallOptions, streaming: boolean): Promise<unknown> {
+  async #call(p: string, o: CallOptions = {}, streaming?: boolean): Promise<unknown> {
     const m = o.method ?? (o.json !== undefined || o.body !== undefined ? 'POST' : 'GET');
     // `r`, `f` and `d` are set on a failure only.
     const state: CallState = { p, m, o, t: o.timeout ?? this.options.timeout, s: 0, n: 0 };

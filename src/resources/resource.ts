@@ -14,7 +14,7 @@ export abstract class Resource {
   /** @param client the client whose token, settings and connection the calls use. */
   constructor(client: NemoVideoCore) {
     const transport = (client as Partial<NemoVideoCore> | undefined)?.transport;
-    if (transport === undefined) throw new InvalidArgumentError('A resource is built on a client: pass a NemoVideoCore or a NemoVideo.');
+    if (transport === undefined) throw new InvalidArgumentError('Build resources on a client: pass a NemoVideoCore or a NemoVideo.');
     this.transport = transport;
   }
 }

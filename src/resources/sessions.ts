@@ -29,7 +29,7 @@ export class Sessions extends Resource {
   async create(params: SessionCreateParams = {}, options?: RequestOptions): Promise<Session> {
     for (const key of ['language', 'taskName'] as const) {
       const value = params?.[key];
-      if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      if (value !== undefined && (typeof value !== 'string' || !value.trim())) {
         throw new InvalidArgumentError(`${key} must be a non-empty string, got ${JSON.stringify(value)}.`);
       }
     }
