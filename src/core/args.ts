@@ -95,10 +95,11 @@ export function requireBaseURL(value: unknown, name: string): string {
   throw new InvalidArgumentError(`${name} ${problem}, got ${typeof value === 'string' ? quoteValue(showURL(value), 120) : typeof value}.`);
 }
 
-// A URL as a message may show it: everything from the first `?` or `#` shown as `?…`, everything
-// before the last `@` (the userinfo, whatever characters it holds) as `***@`, no trailing `/`.
+// A URL as a message may show it: after the scheme, everything before the last `@` ahead of the
+// first `?` or `#` (the userinfo, whatever characters it holds) shown as `***@`, everything from
+// that `?` or `#` as `?…`, and no `/` just before it or at the end (unless the scheme's `//`).
 function showURL(value: string): string {
-  const scheme = /^[a-z][a-z\d+.-]*:(\/\/)?/i.exec(value)?.[0] ?? '';
-  const [rest = '', query] = value.slice(scheme.length).split(/[?#]/, 2);
-  return `${scheme}${rest.replace(/^.*@/s, '***@').replace(/\/$/, '')}${query === undefined ? '' : '?…'}`;
+  return value
+    .replace(/^([a-z][a-z\d+.-]*:(\/\/)?)?[^?#]*@/i, '$1***@')
+    .replace(/(?<!^[a-z][a-z\d+.-]*:\/)\/?([?#][^]*)?$/i, (_, query?: string) => (query ? '?…' : ''));
 }
