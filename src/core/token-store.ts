@@ -30,12 +30,12 @@ export class MemoryTokenStore implements TokenStore {
   #credentials: StoredCredentials | undefined;
 
   constructor(initial?: StoredCredentials) {
-    this.#credentials = initial ? { ...initial } : undefined;
+    this.#credentials = initial && { ...initial };
   }
 
   /** Returns a copy of the credentials, if any. */
   async get(): Promise<StoredCredentials | undefined> {
-    return this.#credentials ? { ...this.#credentials } : undefined;
+    return this.#credentials && { ...this.#credentials };
   }
 
   /** Replaces the credentials. */
