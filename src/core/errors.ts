@@ -26,7 +26,7 @@ export interface ErrorDetails {
 
 /** The base class of every error thrown by the SDK. */
 export class NemoVideoError extends Error {
-  /** The class name, stable under minification. */
+  /** The class name, stable under minification (each subclass's is set at the end of this module). */
   static readonly kind: string = 'NemoVideoError';
   // Fields are `declare`d (no class-field emit) and set in the constructor, in this order.
   /** API error code (`1001`, `2001`…), or the HTTP status when the body had none; `undefined` for client-side errors. */
@@ -77,7 +77,6 @@ export function isNemoVideoError(value: unknown): value is NemoVideoError {
 
 /** The server answered with an error that has no more specific class. */
 export class APIError extends NemoVideoError {
-  static override readonly kind: string = 'APIError';
   /** By default: whether the HTTP status means "the same call may succeed later" (408, 429, 5xx). */
   declare readonly retryable: boolean;
   /** The error body as received (JSON, or text). */
@@ -91,18 +90,13 @@ export class APIError extends NemoVideoError {
 }
 
 /** 1001 or HTTP 401: the token is invalid or expired. A token you supplied is never swapped. */
-export class AuthenticationError extends APIError {
-  static override readonly kind: string = 'AuthenticationError';
-}
+export class AuthenticationError extends APIError {}
 
 /** 1002: the session does not exist or expired; create a new one. */
-export class SessionNotFoundError extends APIError {
-  static override readonly kind: string = 'SessionNotFoundError';
-}
+export class SessionNotFoundError extends APIError {}
 
 /** 2001: not enough credits. For an anonymous user, `bindUrl` is the registration link. */
 export class InsufficientCreditsError extends APIError {
-  static override readonly kind: string = 'InsufficientCreditsError';
   override readonly retryable = false;
   /** Registration link (`<webURL>?bind=<userId>`) when the user is anonymous. */
   declare readonly bindUrl: string | undefined;
@@ -114,7 +108,6 @@ export class InsufficientCreditsError extends APIError {
 
 /** 4001, or rejected before sending: the file type is not accepted. */
 export class UnsupportedFileTypeError extends APIError {
-  static override readonly kind: string = 'UnsupportedFileTypeError';
   override readonly retryable = false;
   /** Accepted extensions. */
   declare readonly supportedFormats: readonly string[];
@@ -126,7 +119,6 @@ export class UnsupportedFileTypeError extends APIError {
 
 /** 4002, or rejected before sending: the file exceeds the upload limit. */
 export class FileTooLargeError extends APIError {
-  static override readonly kind: string = 'FileTooLargeError';
   override readonly retryable = false;
   /** The limit, in bytes (500 MB). */
   declare readonly maxBytes: number;
@@ -137,13 +129,10 @@ export class FileTooLargeError extends APIError {
 }
 
 /** HTTP 400 on the anonymous-token call: the `X-Client-Id` header was missing. */
-export class MissingClientIdError extends APIError {
-  static override readonly kind: string = 'MissingClientIdError';
-}
+export class MissingClientIdError extends APIError {}
 
 /** HTTP 402: the plan may not export (register to unlock), or attribution headers were missing. */
 export class ExportBlockedError extends APIError {
-  static override readonly kind: string = 'ExportBlockedError';
   override readonly retryable = false;
   /** Registration link, when known. */
   declare readonly bindUrl: string | undefined;
@@ -154,13 +143,10 @@ export class ExportBlockedError extends APIError {
 }
 
 /** HTTP 403: the token lacks a scope. Not retryable with the same token. */
-export class PermissionDeniedError extends APIError {
-  static override readonly kind: string = 'PermissionDeniedError';
-}
+export class PermissionDeniedError extends APIError {}
 
 /** HTTP 429 after the one retry: wait `retryAfterMs` before trying again. */
 export class RateLimitError extends APIError {
-  static override readonly kind: string = 'RateLimitError';
   override readonly retryable = true;
   /** How long the server asked to wait. */
   declare readonly retryAfterMs: number;
@@ -175,7 +161,6 @@ export class RateLimitError extends APIError {
 
 /** The server could not be reached, or the connection failed before a response. */
 export class APIConnectionError extends NemoVideoError {
-  static override readonly kind: string = 'APIConnectionError';
   override readonly retryable = true;
   constructor(message = 'Could not reach the NemoVideo API. Check the network and `baseURL`.', details?: ErrorDetails) {
     super(message, undefined, details);
@@ -183,13 +168,10 @@ export class APIConnectionError extends NemoVideoError {
 }
 
 /** A request (headers and body) took longer than its `timeout`. */
-export class TimeoutError extends APIConnectionError {
-  static override readonly kind: string = 'TimeoutError';
-}
+export class TimeoutError extends APIConnectionError {}
 
 /** A chat stream ended badly. `partial` holds what it delivered; the message was not re-sent. */
 export class ChatStreamError extends NemoVideoError {
-  static override readonly kind: string = 'ChatStreamError';
   /** What the stream delivered before it stopped. */
   declare readonly partial: ChatResult;
   constructor(message: string, partial: ChatResult, details?: ErrorDetails) {
@@ -199,23 +181,16 @@ export class ChatStreamError extends NemoVideoError {
 }
 
 /** A chat stream went quiet (only heartbeats, or no byte at all) or ran past `timeoutMs`. Never re-send: recover through state. */
-export class StreamTimeoutError extends ChatStreamError {
-  static override readonly kind: string = 'StreamTimeoutError';
-}
+export class StreamTimeoutError extends ChatStreamError {}
 
 /** A chat stream was cut before it ended. The message was not re-sent: recover through state (`chat.recover`). */
-export class StreamInterruptedError extends ChatStreamError {
-  static override readonly kind: string = 'StreamInterruptedError';
-}
+export class StreamInterruptedError extends ChatStreamError {}
 
 /** The agent failed inside the stream (a bare `{"error": …}` frame). */
-export class AgentError extends ChatStreamError {
-  static override readonly kind: string = 'AgentError';
-}
+export class AgentError extends ChatStreamError {}
 
 /** A render job did not end well. `renderId` names the job. */
 export class RenderError extends NemoVideoError {
-  static override readonly kind: string = 'RenderError';
   /** The render job this is about. */
   declare readonly renderId: string;
   constructor(message: string, renderId: string, details?: ErrorDetails) {
@@ -225,24 +200,18 @@ export class RenderError extends NemoVideoError {
 }
 
 /** A render job ended `failed` (after the one retry with a new id in `render.export`); `renderId` names the last render submitted. */
-export class RenderFailedError extends RenderError {
-  static override readonly kind: string = 'RenderFailedError';
-}
+export class RenderFailedError extends RenderError {}
 
 /** A render job was still running after `maxPolls`. It may still finish: `render.wait(renderId)` resumes it. */
 export class RenderTimeoutError extends RenderError {
-  static override readonly kind: string = 'RenderTimeoutError';
   override readonly retryable = true;
 }
 
 /** The session's draft has no segment yet, so there is nothing to render. */
-export class NothingToExportError extends NemoVideoError {
-  static override readonly kind: string = 'NothingToExportError';
-}
+export class NothingToExportError extends NemoVideoError {}
 
 /** A response did not have the expected shape. `path` names the bad field. */
 export class ResponseValidationError extends NemoVideoError {
-  static override readonly kind: string = 'ResponseValidationError';
   /** The path of the first bad field, e.g. `data.session_id`. */
   declare readonly path: string;
   constructor(message: string, path: string, details?: ErrorDetails) {
@@ -253,7 +222,6 @@ export class ResponseValidationError extends NemoVideoError {
 
 /** The input is not a draft at all (not an object). Merely unusual drafts decode without errors. */
 export class DraftDecodeError extends NemoVideoError {
-  static override readonly kind: string = 'DraftDecodeError';
   constructor(message: string, details?: ErrorDetails) {
     super(message, undefined, details);
   }
@@ -261,8 +229,37 @@ export class DraftDecodeError extends NemoVideoError {
 
 /** An argument was invalid; thrown before any request is sent. */
 export class InvalidArgumentError extends NemoVideoError {
-  static override readonly kind: string = 'InvalidArgumentError';
   constructor(message: string, details?: ErrorDetails) {
     super(message, undefined, details);
   }
+}
+
+// Each class's `kind`: its own name, from one list (a shorthand key is the source name, which
+// minifiers keep), instead of a static field per class.
+for (const [kind, Class] of Object.entries({
+  APIError,
+  AuthenticationError,
+  SessionNotFoundError,
+  InsufficientCreditsError,
+  UnsupportedFileTypeError,
+  FileTooLargeError,
+  MissingClientIdError,
+  ExportBlockedError,
+  PermissionDeniedError,
+  RateLimitError,
+  APIConnectionError,
+  TimeoutError,
+  ChatStreamError,
+  StreamTimeoutError,
+  StreamInterruptedError,
+  AgentError,
+  RenderError,
+  RenderFailedError,
+  RenderTimeoutError,
+  NothingToExportError,
+  ResponseValidationError,
+  DraftDecodeError,
+  InvalidArgumentError,
+})) {
+  (Class as { kind: string }).kind = kind;
 }
