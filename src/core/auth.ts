@@ -141,7 +141,8 @@ export class TokenManager {
 // `crypto.randomUUID` exists only in secure contexts (https, localhost); `getRandomValues` everywhere.
 // The fallback is a version-4 UUID: each 0/1 a random hex digit, the 8 one of 8, 9, a, b.
 function uuid(): string {
-  return typeof crypto.randomUUID === 'function'
-    ? crypto.randomUUID()
-    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16));
+  return (
+    crypto.randomUUID?.() ??
+    '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16))
+  );
 }
