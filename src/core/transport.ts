@@ -91,10 +91,10 @@ interface CallState {
   n: number;
 }
 
-const contextKey = 'nemovideoCall';
 // The call options handed to ky as they are.
 const passedThrough = ['json', 'body', 'headers', 'signal', 'redirect'] as const;
-const stateOf = (options: { context: Record<string, unknown> }) => options.context[contextKey] as CallState;
+// The state rides in ky's `context` under `c` (a nested object: ky copies the context shallowly).
+const stateOf = (options: { context: Record<string, unknown> }) => options.context.c as CallState;
 
 // ky's error classes by name, as its own guards do (works across copies of ky).
 const isHTTPError = (e: unknown): e is HTTPError => (e as Error | undefined)?.name === 'HTTPError';
@@ -182,7 +182,7 @@ export class Transport {
       const init: Options = {
         method: state.m,
         timeout: state.t > 0 ? state.t : false,
-        context: { [contextKey]: state },
+        context: { c: state },
         retry: {
           // Room for the normal retries plus one 429 wait and one token refresh.
           limit: o.noRetry ? 0 : this.options.maxRetries + 2,
