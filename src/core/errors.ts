@@ -26,8 +26,8 @@ export interface ErrorDetails {
 
 /** The base class of every error thrown by the SDK. */
 export class NemoVideoError extends Error {
-  /** The class name, stable under minification (each subclass's is set at the end of this module). */
-  static readonly kind: string = 'NemoVideoError';
+  /** The class name, stable under minification (every class's is set at the end of this module). */
+  declare static readonly kind: string;
   // Fields are `declare`d (no class-field emit) and set in the constructor, in this order.
   /** API error code (`1001`, `2001`…), or the HTTP status when the body had none; `undefined` for client-side errors. */
   declare readonly code: number | undefined;
@@ -237,6 +237,7 @@ export class InvalidArgumentError extends NemoVideoError {
 // Each class's `kind`: its own name, from one list (a shorthand key is the source name, which
 // minifiers keep), instead of a static field per class.
 for (const [kind, Class] of Object.entries({
+  NemoVideoError,
   APIError,
   AuthenticationError,
   SessionNotFoundError,
